@@ -1,0 +1,32 @@
+"""pytest: the real services (PostgreSQL, Redis, Celery worker, Stripe stand-in), no eager
+Celery; only what makes tests deterministic or fast differs from local."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-not-secret-" + "x" * 40)
+os.environ.setdefault("STRIPE_SECRET_KEY", "sk_test_suite")
+os.environ.setdefault("STRIPE_WEBHOOK_SECRET", "whsec_test_suite")
+os.environ.setdefault("STRIPE_API_BASE", "http://127.0.0.1:12112")
+
+from .base import *  # noqa: F403
+from .base import CACHES, VAR_DIR, env
+
+DEBUG = False
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="members.mail.backends.EmlFileBackend")
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "test-mail"))
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
+# Argon2 costs ~50 ms per hash by design; tests that check hashing override this back.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+]
+# Separate cache keys from a `make run` sharing the same Redis.
+CACHES["default"]["KEY_PREFIX"] = "test-cache"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Static files straight from the app folders; only production collects them.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MembersConfig(AppConfig):
+    name = "members"
+    verbose_name = _("Members")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from .mail import kinds
+        from .roles import on_post_migrate
+
+        # Groups need the permissions that post_migrate creates, so they follow it.
+        post_migrate.connect(on_post_migrate, dispatch_uid="members.roles_sync")
+
+        # allauth renders its own messages; the ledger stores them rendered.
+        kinds.register(kinds.MailKind(name="account", template_dir=""))

@@ -1,0 +1,215 @@
+"""Sending email exactly once.
+
+1. `email_enqueue` writes an `OutboundEmail` row keyed by its cause, inside the caller's
+   transaction, and queues `send_email` on commit. The unique key makes a second decision for
+   the same cause a no-op.
+2. `email_send` claims the row (pending -> sending, committed), renders and sends it, then
+   marks it sent. A send that raises puts the row back to pending for a retry.
+3. `outbox_sweep` (beat) re-queues pending rows whose task was lost, and flags rows stuck in
+   "sending" (the worker died mid-send) as failed for a person to check: when we cannot know
+   whether a message left, we do not send it a second time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template import TemplateDoesNotExist
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from members.models import OutboundEmail, User, normalize_email
+
+from . import kinds
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+LOST_TASK_AFTER = timedelta(minutes=2)
+STUCK_SENDING_AFTER = timedelta(minutes=15)
+
+
+def email_enqueue(
+    *,
+    key: str,
+    kind: str,
+    to: str,
+    user: User | None = None,
+    context: dict[str, Any] | None = None,
+    subject: str = "",
+    body_text: str = "",
+    body_html: str = "",
+) -> OutboundEmail:
+    """Record that an email must be sent, once per `key`; queue its sending after commit.
+
+    Idempotent: a second call with the same key returns the existing row and queues nothing.
+    Call it inside the transaction that made the decision, so the decision and the ledger row
+    commit (or roll back) together. Bulk kinds honour the member's email preferences: an
+    opted-out member gets a row with status "skipped", recording that we chose not to send.
+    Kinds without templates (allauth's account mail) pass the rendered subject and bodies.
+    """
+    from members.preferences import email_allowed
+    from members.tasks import send_email
+
+    mail_kind = kinds.get(kind)
+    status = OutboundEmail.Status.PENDING
+    if mail_kind.preference and user is not None and not email_allowed(user, mail_kind.preference):
+        status = OutboundEmail.Status.SKIPPED
+    try:
+        with transaction.atomic():
+            row = OutboundEmail.objects.create(
+                key=key,
+                kind=kind,
+                to=normalize_email(to),
+                user=user,
+                context=context or {},
+                status=status,
+                subject=subject,
+                body_text=body_text,
+                body_html=body_html,
+            )
+    except IntegrityError:
+        return OutboundEmail.objects.get(key=key)
+    if status == OutboundEmail.Status.PENDING:
+        send_email.delay_on_commit(row.pk)
+    return row
+
+
+def _claim(email_id: int) -> OutboundEmail | None:
+    with transaction.atomic():
+        row = (
+            OutboundEmail.objects.select_for_update(skip_locked=True)
+            .filter(pk=email_id, status=OutboundEmail.Status.PENDING)
+            .first()
+        )
+        if row is None:
+            return None  # sent already, or another worker holds it
+        row.status = OutboundEmail.Status.SENDING
+        row.claimed_at = timezone.now()
+        row.attempts += 1
+        row.save(update_fields=["status", "claimed_at", "attempts"])
+        return row
+
+
+def message_id_for(key: str) -> str:
+    """A stable Message-ID per ledger key: should a message ever go out twice, mail clients
+    see the same message and show it once."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">") or "localhost"
+    return f"<{digest}@{domain}>"
+
+
+def render(row: OutboundEmail) -> EmailMultiAlternatives:
+    """Build the message for a ledger row, in the member's language."""
+    from members.unsubscribe import unsubscribe_url
+
+    mail_kind = kinds.get(row.kind)
+    context: dict[str, Any] = {
+        **row.context,
+        "newsroom": settings.NEWSROOM,
+        "site_url": settings.SITE_URL,
+        "user": row.user,
+        "email_kind": row.kind,
+    }
+    headers = {"Message-ID": message_id_for(row.key), **mail_kind.extra_headers}
+    if mail_kind.is_bulk and row.user is not None:
+        link = unsubscribe_url(row.user, mail_kind.preference or "")
+        context["unsubscribe_url"] = link
+        headers["List-Unsubscribe"] = f"<{link}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if not mail_kind.template_dir:
+        subject, text, html, files = row.subject, row.body_text, row.body_html, []
+    else:
+        subject, text, html, files = _render_templates(row, mail_kind, context)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[row.to],
+        headers=headers,
+    )
+    if html:
+        message.attach_alternative(html, "text/html")
+    for name, content, mimetype in files:
+        message.attach(name, content, mimetype)
+    return message
+
+
+def _render_templates(
+    row: OutboundEmail, mail_kind: kinds.MailKind, context: dict[str, Any]
+) -> tuple[str, str, str, list[kinds.Attachment]]:
+    language = getattr(row.user, "preferred_language", "") or settings.LANGUAGE_CODE
+    with translation.override(language):
+        if mail_kind.build_context:
+            context.update(mail_kind.build_context(row.context))
+        base = mail_kind.template_dir.rstrip("/")
+        subject = " ".join(render_to_string(f"{base}/subject.txt", context).split())
+        text = render_to_string(f"{base}/body.txt", context)
+        try:
+            html = render_to_string(f"{base}/body.html", context)
+        except TemplateDoesNotExist:
+            html = ""
+        files = mail_kind.attachments(row.context) if mail_kind.attachments else []
+    return subject, text, html, files
+
+
+def email_send(*, email_id: int) -> bool:
+    """Send one ledger row if it is still pending. Returns True if this call sent it.
+
+    Safe to call any number of times, concurrently: only the caller that claims the row sends.
+    """
+    row = _claim(email_id)
+    if row is None:
+        return False
+    try:
+        message = render(row)
+        message.send(fail_silently=False)
+    except Exception as exc:
+        final = row.attempts >= MAX_ATTEMPTS
+        OutboundEmail.objects.filter(pk=row.pk).update(
+            status=OutboundEmail.Status.FAILED if final else OutboundEmail.Status.PENDING,
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+        raise
+    alternatives = getattr(message, "alternatives", [])
+    OutboundEmail.objects.filter(pk=row.pk).update(
+        status=OutboundEmail.Status.SENT,
+        sent_at=timezone.now(),
+        subject=message.subject,
+        body_text=message.body,
+        body_html=alternatives[0][0] if alternatives else "",
+        attachments=[name for name, *_ in message.attachments],
+        last_error="",
+    )
+    return True
+
+
+def outbox_sweep() -> dict[str, int]:
+    """Re-queue pending rows whose send task was lost; flag rows stuck mid-send."""
+    from members.tasks import send_email
+
+    now = timezone.now()
+    lost = list(
+        OutboundEmail.objects.filter(
+            status=OutboundEmail.Status.PENDING,
+            created_at__lt=now - LOST_TASK_AFTER,
+            attempts__lt=MAX_ATTEMPTS,
+        ).values_list("pk", flat=True)[:500]
+    )
+    for pk in lost:
+        send_email.delay(pk)
+    stuck = OutboundEmail.objects.filter(
+        status=OutboundEmail.Status.SENDING, claimed_at__lt=now - STUCK_SENDING_AFTER
+    ).update(
+        status=OutboundEmail.Status.FAILED,
+        last_error="The worker stopped while sending; delivery unknown, not resent.",
+    )
+    if lost or stuck:
+        log.warning("outbox sweep: re-queued %d, flagged %d stuck", len(lost), stuck)
+    return {"requeued": len(lost), "stuck": stuck}

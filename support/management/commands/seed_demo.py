@@ -1,0 +1,20 @@
+"""Demo data for `make run`: accounts and roles, tiers (also in Stripe), an open round.
+
+Idempotent: run it any number of times. It lives in `support`, the top app, because it
+calls every app's own seeding function.
+"""
+
+from django.core.management.base import BaseCommand
+
+from members.demo import DEMO_PASSWORD, seed_members
+from support.demo import seed_round
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo data (safe to re-run)."
+
+    def handle(self, *args: object, **options: object) -> None:
+        users = seed_members()
+        self.stdout.write(f"members: {len(users)} (password {DEMO_PASSWORD})")
+        rnd = seed_round()
+        self.stdout.write(f"round: {rnd.title} ({rnd.topics.count()} topics, open)")

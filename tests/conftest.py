@@ -1,0 +1,83 @@
+"""Fixtures that start real processes: a Celery worker against the test database and Redis.
+
+The test settings read DATABASE_URL and REDIS_URL; `make test` sets them (embedded services
+when the environment does not). Tests that need the worker must commit their data, so they
+use `transactional_db`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings
+
+from tests.utils import wait_for
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _database_url_for(name: str) -> str:
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@pytest.fixture(autouse=True)
+def _clean_mailbox() -> None:
+    """Each test starts with an empty file mailbox."""
+    shutil.rmtree(settings.EMAIL_FILE_PATH, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def worker_env(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment a child process (worker, server) needs to share the test database."""
+    env = dict(os.environ)
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    env["DATABASE_URL"] = _database_url_for(settings.DATABASES["default"]["NAME"])
+    env["EMAIL_FILE_PATH"] = str(settings.EMAIL_FILE_PATH)
+    env["STRIPE_API_BASE"] = settings.STRIPE_API_BASE
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+@pytest.fixture(scope="session")
+def celery_worker(
+    worker_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[subprocess.Popen]:
+    """A real `celery worker` process on the real Redis broker, using the test database."""
+    from config.celery import app
+
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    # A fresh broker state: tasks left from an earlier run must not run against this database.
+    app.control.purge()
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "config", "worker",
+                "-l", "INFO", "-Q", "celery,webhooks,emails",
+                "--concurrency", "2", "--pool", "prefork",
+                "--hostname", f"test-{os.getpid()}@%h", "--without-mingle", "--without-gossip",
+            ],
+            cwd=ROOT, env=worker_env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        wait_for(
+            lambda: proc.poll() is not None or app.control.ping(timeout=0.5),
+            timeout=60,
+        )
+        if proc.poll() is not None:
+            raise RuntimeError(f"the Celery worker exited:\n{log.read_text()[-4000:]}")
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
