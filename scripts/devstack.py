@@ -86,8 +86,8 @@ def start_postgres(stack: Stack) -> None:
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}';")  # noqa: S608
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {DB_NAME};")
-    host = quote(socket_dir, safe="")
-    stack.env["DATABASE_URL"] = f"postgres://postgres@{host}/{DB_NAME}"
+    # django-environ passes `?host=` through to libpq, which takes a directory as a socket.
+    stack.env["DATABASE_URL"] = f"postgres://postgres@/{DB_NAME}?host={quote(socket_dir)}"
     say(
         f"PostgreSQL {info.pid}: embedded, socket in {socket_dir} "
         f"(up in {time.monotonic() - started:.1f}s)"
