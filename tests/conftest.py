@@ -81,3 +81,7 @@ def celery_worker(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+# Browser fixtures live in their own module; importing them here makes them available to all.
+from tests.browser import browser_page, chromium  # noqa: E402,F401
