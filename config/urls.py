@@ -1,15 +1,18 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
+
+from billing.views.support import support_page
 
 from .health import healthz
 from .theme import theme_css
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("", support_page, name="home"),
     path("healthz", healthz, name="healthz"),
     path("theme.css", theme_css, name="theme_css"),
     path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("members.urls")),
+    path("", include("billing.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -204,7 +204,6 @@ CELERY_TASK_ROUTES = {
     "members.tasks.send_email": {"queue": "emails"},
 }
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- Logging ---------------------------------------------------------------------------
 LOGGING = {
@@ -214,4 +213,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- What readers can pay ---------------------------------------------------------------
+BILLING_CURRENCIES = [("eur", "EUR €"), ("usd", "USD $"), ("gbp", "GBP £")]
+BILLING_DEFAULT_CURRENCY = env.str("BILLING_DEFAULT_CURRENCY", default="eur")
+BILLING_ONE_TIME_MINIMUM = env.int("BILLING_ONE_TIME_MINIMUM", default=200)
+
+# Beat: sweepers that finish what a lost task left (Redis down, a worker killed).
+CELERY_BEAT_SCHEDULE = {
+    "sweep-webhook-inbox": {"task": "billing.tasks.sweep_webhook_inbox", "schedule": 60.0},
+    "sweep-outbox": {"task": "members.tasks.sweep_outbox", "schedule": 60.0},
 }

@@ -6,6 +6,7 @@ calls every app's own seeding function.
 
 from django.core.management.base import BaseCommand
 
+from billing.demo import seed_and_sync_tiers
 from members.demo import DEMO_PASSWORD, seed_members
 from support.demo import seed_round
 
@@ -16,5 +17,10 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         users = seed_members()
         self.stdout.write(f"members: {len(users)} (password {DEMO_PASSWORD})")
+        report = seed_and_sync_tiers()
+        self.stdout.write(
+            f"tiers: pushed to Stripe ({report.prices_created} prices created, "
+            f"{report.unchanged} unchanged)"
+        )
         rnd = seed_round()
         self.stdout.write(f"round: {rnd.title} ({rnd.topics.count()} topics, open)")

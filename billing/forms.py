@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from .checkout import ONE_TIME, Choice
+from .models import Tier
+from .money import parse_major
+
+INTERVALS = [("month", _("Monthly")), ("year", _("Annual")), (ONE_TIME, _("One time"))]
+
+
+class CheckoutForm(forms.Form):
+    tier = forms.SlugField(required=False)
+    currency = forms.ChoiceField(label=_("Currency"), choices=())
+    interval = forms.ChoiceField(label=_("How often"), choices=INTERVALS)
+    amount = forms.CharField(
+        label=_("Amount"),
+        required=False,
+        max_length=20,
+        help_text=_("Whole or with cents, like 5 or 7.50."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].choices = settings.BILLING_CURRENCIES
+
+    def clean_tier(self) -> Tier | None:
+        slug = self.cleaned_data.get("tier")
+        if not slug:
+            return None
+        tier = Tier.objects.filter(slug=slug, is_active=True).first()
+        if tier is None:
+            raise forms.ValidationError(_("Choose one of the tiers on this page."))
+        return tier
+
+    def clean_amount(self) -> int | None:
+        raw = self.cleaned_data.get("amount", "")
+        if not raw:
+            return None
+        try:
+            return parse_major(raw)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        interval = data.get("interval")
+        if interval == ONE_TIME and not data.get("amount") and "amount" not in self.errors:
+            self.add_error("amount", _("Enter how much you would like to give."))
+        if interval in ("month", "year") and not data.get("tier") and "tier" not in self.errors:
+            self.add_error("tier", _("Choose a tier."))
+        return data
+
+    def choice(self) -> Choice:
+        data = self.cleaned_data
+        return Choice(
+            tier=data.get("tier"),
+            currency=data["currency"],
+            interval=data["interval"],
+            amount=data.get("amount"),
+        )

@@ -1,0 +1,19 @@
+from .catalog import Currency, Interval, Tier, TierPrice
+from .checkout import CheckoutSession
+from .inbox import WebhookEvent
+from .memberships import BillingCustomer, Membership
+from .payments import Dispute, Payment, Refund
+
+__all__ = [
+    "BillingCustomer",
+    "CheckoutSession",
+    "Currency",
+    "Dispute",
+    "Interval",
+    "Membership",
+    "Payment",
+    "Refund",
+    "Tier",
+    "TierPrice",
+    "WebhookEvent",
+]

@@ -1,0 +1,324 @@
+"""Money that moved: paid invoices, one-time contributions, refunds and disputes.
+
+Each record is keyed by its Stripe id (unique in the database), refetched from Stripe under a
+per-object lock, and queues its email (receipt, refund notice) in the same transaction, keyed
+so that it is sent once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from members.mail.services import email_enqueue
+from members.models import User
+
+from . import gateway
+from .customers import customer_resolve
+from .locks import advisory_lock
+from .models import Dispute, Membership, Payment, Refund
+
+log = logging.getLogger(__name__)
+
+
+def _ts(value: Any) -> datetime | None:
+    return datetime.fromtimestamp(int(value), tz=UTC) if value else None
+
+
+def _invoice_subscription_id(invoice: dict[str, Any]) -> str | None:
+    # Since API 2025-03-31 an invoice names its subscription under `parent`.
+    parent = invoice.get("parent") or {}
+    if parent.get("type") == "subscription_details":
+        details = parent.get("subscription_details") or {}
+        sub = details.get("subscription")
+        return sub.get("id") if isinstance(sub, dict) else sub
+    return None
+
+
+def _invoice_payment_intent_id(invoice: dict[str, Any]) -> str | None:
+    payments = (invoice.get("payments") or {}).get("data") or []
+    for entry in payments:
+        payment = entry.get("payment") or {}
+        if entry.get("status") == "paid" and payment.get("type") == "payment_intent":
+            pi = payment.get("payment_intent")
+            return pi.get("id") if isinstance(pi, dict) else pi
+    return None
+
+
+def _latest_charge(payment_intent_id: str | None) -> dict[str, Any]:
+    if not payment_intent_id:
+        return {}
+    intent = gateway.payment_intent_retrieve(payment_intent_id=payment_intent_id)
+    return _charge_of(intent)
+
+
+def _charge_of(intent: dict[str, Any]) -> dict[str, Any]:
+    charge = intent.get("latest_charge") or {}
+    return {"id": charge} if isinstance(charge, str) else charge
+
+
+def _fee(charge: dict[str, Any]) -> int | None:
+    balance = charge.get("balance_transaction")
+    return balance.get("fee") if isinstance(balance, dict) else None
+
+
+def _after_recording(payment: Payment, charge: dict[str, Any]) -> None:
+    """Refunds and disputes can reach us before the payment they belong to; attach them."""
+    Dispute.objects.filter(stripe_charge_id=payment.stripe_charge_id, payment__isnull=True).update(
+        payment=payment
+    )
+    if charge.get("amount_refunded"):
+        refunds_sync(charge_id=charge["id"])
+
+
+def _queue_receipt(*, payment: Payment, user: User, key: str) -> None:
+    email_enqueue(
+        key=f"receipt:{key}",
+        kind="receipt",
+        to=user.email,
+        user=user,
+        context={"payment_id": payment.pk},
+    )
+
+
+def payment_record_from_invoice(*, invoice_id: str) -> Payment | None:
+    """Record a paid invoice as a Payment and queue its receipt, once.
+
+    Refetches the invoice; does nothing unless it is paid with money (a zero invoice moves no
+    money and gets no receipt). Idempotent: the invoice id is unique on Payment and the
+    receipt's ledger key is the invoice id.
+    """
+    from .memberships import membership_sync
+
+    with transaction.atomic():
+        advisory_lock(f"invoice:{invoice_id}")
+        existing = Payment.objects.filter(stripe_invoice_id=invoice_id).first()
+        if existing:
+            return existing
+        invoice = gateway.invoice_retrieve(invoice_id=invoice_id)
+        if invoice.get("status") != "paid" or not invoice.get("amount_paid"):
+            return None
+        subscription_id = _invoice_subscription_id(invoice)
+        membership = None
+        if subscription_id:
+            membership = Membership.objects.filter(
+                stripe_subscription_id=subscription_id
+            ).first() or membership_sync(subscription_id=subscription_id)
+        user = customer_resolve(
+            customer_id=invoice["customer"], email_hint=invoice.get("customer_email") or ""
+        )
+        payment_intent_id = _invoice_payment_intent_id(invoice)
+        charge = _latest_charge(payment_intent_id)
+        line = ((invoice.get("lines") or {}).get("data") or [{}])[0]
+        period = line.get("period") or {}
+        paid_at = _ts((invoice.get("status_transitions") or {}).get("paid_at"))
+        payment = Payment.objects.create(
+            user=user,
+            membership=membership,
+            kind=Payment.Kind.SUBSCRIPTION,
+            stripe_invoice_id=invoice_id,
+            stripe_payment_intent_id=payment_intent_id,
+            stripe_charge_id=charge.get("id", ""),
+            stripe_customer_id=invoice["customer"],
+            invoice_number=invoice.get("number") or "",
+            amount=int(invoice["amount_paid"]),
+            currency=invoice["currency"],
+            fee=_fee(charge),
+            description=(line.get("description") or "")[:255],
+            billing_reason=invoice.get("billing_reason") or "",
+            period_start=_ts(period.get("start")),
+            period_end=_ts(period.get("end")),
+            paid_at=paid_at or timezone.now(),
+        )
+        _queue_receipt(payment=payment, user=user, key=invoice_id)
+        _after_recording(payment, charge)
+        return payment
+
+
+def payment_record_one_time(*, payment_intent_id: str) -> Payment | None:
+    """Record a succeeded one-time contribution and queue its receipt, once. Idempotent."""
+    with transaction.atomic():
+        advisory_lock(f"payment_intent:{payment_intent_id}")
+        existing = Payment.objects.filter(stripe_payment_intent_id=payment_intent_id).first()
+        if existing:
+            return existing
+        intent = gateway.payment_intent_retrieve(payment_intent_id=payment_intent_id)
+        metadata = intent.get("metadata") or {}
+        if intent.get("status") != "succeeded" or metadata.get("kind") != "one_time":
+            return None
+        if not intent.get("customer"):
+            raise ValueError(f"one-time payment {payment_intent_id} has no customer")
+        user = customer_resolve(
+            customer_id=intent["customer"], email_hint=intent.get("receipt_email") or ""
+        )
+        charge = _charge_of(intent)
+        payment = Payment.objects.create(
+            user=user,
+            kind=Payment.Kind.ONE_TIME,
+            stripe_payment_intent_id=payment_intent_id,
+            stripe_charge_id=charge.get("id", ""),
+            stripe_customer_id=intent["customer"],
+            amount=int(intent.get("amount_received") or intent["amount"]),
+            currency=intent["currency"],
+            fee=_fee(charge),
+            description=(intent.get("description") or "")[:255],
+            paid_at=_ts(intent.get("created")) or timezone.now(),
+        )
+        _queue_receipt(payment=payment, user=user, key=payment_intent_id)
+        _after_recording(payment, charge)
+        return payment
+
+
+def _payment_for_charge(charge: dict[str, Any]) -> Payment | None:
+    by_charge = Payment.objects.filter(stripe_charge_id=charge["id"]).first()
+    if by_charge:
+        return by_charge
+    intent = charge.get("payment_intent")
+    intent_id = intent.get("id") if isinstance(intent, dict) else intent
+    if intent_id:
+        return Payment.objects.filter(stripe_payment_intent_id=intent_id).first()
+    return None
+
+
+def refunds_sync(*, charge_id: str) -> Payment | None:
+    """Copy a charge's refunds from Stripe: Refund rows, the payment's refunded amount and
+    status, and one notice email per refund. Idempotent and order-independent (refetched).
+    Returns None when the charge's payment is not recorded yet; its own recording reads the
+    refunds later through this function again."""
+    with transaction.atomic():
+        advisory_lock(f"charge:{charge_id}")
+        charge = gateway.charge_retrieve(charge_id=charge_id)
+        payment = _payment_for_charge(charge)
+        if payment is None:
+            return None
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        refunded = min(int(charge.get("amount_refunded") or 0), payment.amount)
+        payment.stripe_charge_id = charge["id"]
+        payment.amount_refunded = max(payment.amount_refunded, refunded)
+        if payment.amount_refunded >= payment.amount:
+            payment.status = Payment.Status.REFUNDED
+        elif payment.amount_refunded:
+            payment.status = Payment.Status.PARTIALLY_REFUNDED
+        payment.save(update_fields=["stripe_charge_id", "amount_refunded", "status"])
+        for refund in (charge.get("refunds") or {}).get("data") or []:
+            row, created = Refund.objects.update_or_create(
+                stripe_refund_id=refund["id"],
+                defaults={
+                    "payment": payment,
+                    "amount": int(refund["amount"]),
+                    "currency": refund["currency"],
+                    "status": refund.get("status") or "",
+                    "reason": refund.get("reason") or "",
+                    "stripe_created": _ts(refund.get("created")) or timezone.now(),
+                },
+            )
+            if created and payment.user and refund.get("status") in ("succeeded", "pending"):
+                email_enqueue(
+                    key=f"refund:{refund['id']}",
+                    kind="refund",
+                    to=payment.user.email,
+                    user=payment.user,
+                    context={"refund_id": row.pk},
+                )
+        return payment
+
+
+def refund_issue(*, payment: Payment, amount: int, by: User | None, reason: str = "") -> Payment:
+    """Refund (part of) a payment at Stripe, then record it. Staff call this.
+
+    The idempotency key names the payment and the refunded total it leads to, so a double
+    click refunds once while a later, second partial refund goes through.
+    """
+    if amount <= 0 or amount > payment.amount - payment.amount_refunded:
+        raise ValueError("The refund must be more than zero and at most what is left.")
+    charge_id = payment.stripe_charge_id or _latest_charge(payment.stripe_payment_intent_id).get(
+        "id"
+    )
+    if not charge_id:
+        raise ValueError("This payment has no charge to refund.")
+    refund = gateway.refund_create(
+        charge_id=charge_id,
+        amount=amount,
+        reason=reason,
+        metadata={"payment_id": str(payment.pk), "by_user": str(by.pk if by else "")},
+        idempotency_key=f"refund-{payment.pk}-{payment.amount_refunded + amount}",
+    )
+    synced = refunds_sync(charge_id=charge_id)
+    if by is not None:
+        Refund.objects.filter(stripe_refund_id=refund["id"], created_by__isnull=True).update(
+            created_by=by
+        )
+    return synced or payment
+
+
+def payment_refund_in_full_for_invoice(*, invoice_id: str, reason: str) -> None:
+    """Refund what an invoice charged (used for a duplicate subscription)."""
+    invoice = gateway.invoice_retrieve(invoice_id=invoice_id)
+    charge_id = _latest_charge(_invoice_payment_intent_id(invoice)).get("id")
+    if not charge_id or not invoice.get("amount_paid"):
+        return
+    gateway.refund_create(
+        charge_id=charge_id,
+        amount=int(invoice["amount_paid"]),
+        reason="duplicate" if reason == "duplicate" else "requested_by_customer",
+        metadata={"invoice": invoice_id},
+        idempotency_key=f"refund-invoice-{invoice_id}",
+    )
+
+
+def dispute_sync(*, dispute_id: str) -> Dispute:
+    """Copy a dispute's current state from Stripe. Idempotent and order-independent."""
+    with transaction.atomic():
+        advisory_lock(f"dispute:{dispute_id}")
+        dispute = gateway.dispute_retrieve(dispute_id=dispute_id)
+        charge = dispute.get("charge")
+        charge_id = charge.get("id") if isinstance(charge, dict) else charge
+        intent = dispute.get("payment_intent")
+        intent_id = intent.get("id") if isinstance(intent, dict) else intent
+        payment = Payment.objects.filter(stripe_charge_id=charge_id).first() or (
+            Payment.objects.filter(stripe_payment_intent_id=intent_id).first()
+            if intent_id
+            else None
+        )
+        evidence = dispute.get("evidence_details") or {}
+        row, _ = Dispute.objects.update_or_create(
+            stripe_dispute_id=dispute_id,
+            defaults={
+                "payment": payment,
+                "stripe_charge_id": charge_id or "",
+                "amount": int(dispute["amount"]),
+                "currency": dispute["currency"],
+                "status": dispute.get("status") or "",
+                "reason": dispute.get("reason") or "",
+                "evidence_due_by": _ts(evidence.get("due_by")),
+                "stripe_created": _ts(dispute.get("created")) or timezone.now(),
+            },
+        )
+        return row
+
+
+def payment_failed_notify(*, invoice: dict[str, Any]) -> None:
+    """Tell the member a renewal failed, once per attempt, with a link to update the card."""
+    customer_id = invoice.get("customer")
+    if not customer_id or not invoice.get("attempt_count"):
+        return
+    with transaction.atomic():
+        user = customer_resolve(
+            customer_id=customer_id, email_hint=invoice.get("customer_email") or ""
+        )
+        email_enqueue(
+            key=f"payment_failed:{invoice['id']}:{invoice['attempt_count']}",
+            kind="payment_failed",
+            to=user.email,
+            user=user,
+            context={
+                "amount": int(invoice.get("amount_due") or 0),
+                "currency": invoice.get("currency") or "",
+                "attempt_count": int(invoice["attempt_count"]),
+                "next_attempt": invoice.get("next_payment_attempt"),
+            },
+        )

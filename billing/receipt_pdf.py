@@ -1,0 +1,60 @@
+"""A receipt as a PDF, drawn with fpdf2 and a vendored DejaVu font (names and amounts in any
+script, and no system fonts needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+from fpdf import FPDF
+
+from .models import Payment
+
+FONTS = Path(__file__).resolve().parent / "fonts"
+
+
+def receipt_pdf(payment: Payment) -> bytes:
+    from .receipts import payment_lines
+
+    lines = payment_lines(payment)
+    newsroom = lines["newsroom"]
+    pdf = FPDF(format="A4")
+    pdf.set_title(_("Receipt") + f" {lines['reference']}")
+    pdf.set_author(newsroom["LEGAL_NAME"])
+    pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    pdf.add_page()
+    pdf.set_font("DejaVu", "B", 20)
+    pdf.cell(0, 12, newsroom["NAME"], new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 10)
+    pdf.cell(0, 6, newsroom["LEGAL_NAME"], new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, newsroom["ADDRESS"], new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(10)
+    pdf.set_font("DejaVu", "B", 16)
+    pdf.cell(0, 10, _("Receipt"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 11)
+    user = payment.user
+    rows = [
+        (_("Received from"), (user.display_name or user.email) if user else ""),
+        (_("Email"), user.email if user else ""),
+        (_("For"), lines["what"]),
+        (_("Period"), lines["period"]),
+        (_("Date paid"), lines["paid_on"]),
+        (_("Reference"), lines["reference"]),
+        (_("Amount"), lines["amount_text"]),
+    ]
+    for label, value in rows:
+        if not value:
+            continue
+        pdf.set_font("DejaVu", "B", 11)
+        pdf.cell(45, 8, label)
+        pdf.set_font("DejaVu", "", 11)
+        pdf.cell(0, 8, str(value), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(8)
+    pdf.set_font("DejaVu", "", 10)
+    pdf.multi_cell(
+        0,
+        6,
+        _("Thank you. Your support keeps our journalism independent and free to read."),
+    )
+    return bytes(pdf.output())

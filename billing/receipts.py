@@ -1,0 +1,119 @@
+"""Billing's emails: welcome, receipt (with a PDF), refund notice, failed payment, goodbye.
+
+Rows in the email ledger store ids; these functions load fresh objects at send time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from members.mail.kinds import Attachment, MailKind, register
+
+from .models import Membership, Payment, Refund
+from .money import format_amount, format_price
+from .receipt_pdf import receipt_pdf
+
+
+def _links() -> dict[str, str]:
+    site = settings.SITE_URL
+    return {
+        "manage_url": site + reverse("billing:my_support"),
+        "support_url": site + reverse("billing:support"),
+    }
+
+
+def _membership_context(data: dict[str, Any]) -> dict[str, Any]:
+    membership = Membership.objects.select_related("tier", "user").get(pk=data["membership_id"])
+    return {
+        "membership": membership,
+        "tier_name": membership.tier.name if membership.tier else _("Supporter"),
+        "price": format_price(membership.amount, membership.currency, membership.interval),
+        **_links(),
+    }
+
+
+def payment_lines(payment: Payment) -> dict[str, Any]:
+    """What a receipt says, for the email and the PDF alike."""
+    membership = payment.membership
+    tier = membership.tier.name if membership and membership.tier else ""
+    if payment.kind == Payment.Kind.ONE_TIME:
+        what = _("One-time contribution")
+    else:
+        what = _("%(tier)s membership") % {"tier": tier} if tier else _("Membership")
+    period = ""
+    if payment.period_start and payment.period_end:
+        period = "{} \N{EN DASH} {}".format(
+            formats.date_format(timezone.localtime(payment.period_start), "j F Y"),
+            formats.date_format(timezone.localtime(payment.period_end), "j F Y"),
+        )
+    return {
+        "payment": payment,
+        "what": what,
+        "tier_name": tier,
+        "amount_text": format_amount(payment.amount, payment.currency),
+        "paid_on": formats.date_format(timezone.localtime(payment.paid_at), "j F Y"),
+        "period": period,
+        "reference": payment.invoice_number
+        or payment.stripe_invoice_id
+        or payment.stripe_payment_intent_id,
+        "newsroom": settings.NEWSROOM,
+    }
+
+
+def _receipt_context(data: dict[str, Any]) -> dict[str, Any]:
+    payment = Payment.objects.select_related("membership__tier", "user").get(pk=data["payment_id"])
+    return {**payment_lines(payment), **_links()}
+
+
+def _receipt_attachments(data: dict[str, Any]) -> list[Attachment]:
+    payment = Payment.objects.select_related("membership__tier", "user").get(pk=data["payment_id"])
+    return [(f"receipt-{payment.pk}.pdf", receipt_pdf(payment), "application/pdf")]
+
+
+def _refund_context(data: dict[str, Any]) -> dict[str, Any]:
+    refund = Refund.objects.select_related("payment").get(pk=data["refund_id"])
+    return {
+        "refund": refund,
+        "amount_text": format_amount(refund.amount, refund.currency),
+        **payment_lines(refund.payment),
+        **_links(),
+    }
+
+
+def _failed_context(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "amount_text": format_amount(int(data.get("amount") or 0), data.get("currency") or "eur"),
+        **_links(),
+    }
+
+
+def register_kinds() -> None:
+    register(
+        MailKind(name="welcome", template_dir="billing/emails/welcome",
+                 build_context=_membership_context)
+    )  # fmt: skip
+    register(
+        MailKind(
+            name="receipt",
+            template_dir="billing/emails/receipt",
+            build_context=_receipt_context,
+            attachments=_receipt_attachments,
+        )
+    )
+    register(
+        MailKind(name="refund", template_dir="billing/emails/refund",
+                 build_context=_refund_context)
+    )  # fmt: skip
+    register(
+        MailKind(name="payment_failed", template_dir="billing/emails/payment_failed",
+                 build_context=_failed_context)
+    )  # fmt: skip
+    register(
+        MailKind(name="membership_ended", template_dir="billing/emails/membership_ended",
+                 build_context=_membership_context)
+    )  # fmt: skip

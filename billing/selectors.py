@@ -1,0 +1,57 @@
+"""Reads for billing pages: what the support page offers, what a member has paid."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+
+from members.models import User
+
+from .models import Membership, Payment, Tier, TierPrice
+
+
+@dataclass(frozen=True)
+class TierOffer:
+    tier: Tier
+    price: TierPrice | None  # in the chosen currency and interval
+    monthly: TierPrice | None  # for showing what an annual price saves
+    saving_percent: int
+
+
+def tier_offers(*, currency: str, interval: str) -> list[TierOffer]:
+    """Active tiers with their prices in one currency: two queries whatever the tier count."""
+    tiers = Tier.objects.filter(is_active=True).prefetch_related(
+        Prefetch("prices", queryset=TierPrice.objects.filter(currency=currency))
+    )
+    offers = []
+    for tier in tiers:
+        by_interval = {p.interval: p for p in tier.prices.all()}
+        price = by_interval.get(interval)
+        monthly = by_interval.get("month")
+        saving = 0
+        if interval == "year" and price and monthly and monthly.amount:
+            saving = round(100 - price.amount * 100 / (monthly.amount * 12))
+        offers.append(TierOffer(tier=tier, price=price, monthly=monthly, saving_percent=saving))
+    return offers
+
+
+def membership_live_for(*, user: User) -> Membership | None:
+    return (
+        Membership.objects.filter(user=user, status__in=Membership.LIVE)
+        .select_related("tier")
+        .first()
+    )
+
+
+def memberships_for(*, user: User) -> list[Membership]:
+    return list(Membership.objects.filter(user=user).select_related("tier"))
+
+
+def payments_for(*, user: User) -> list[Payment]:
+    return list(
+        Payment.objects.filter(user=user)
+        .select_related("membership__tier")
+        .prefetch_related("refunds")
+        .order_by("-paid_at")
+    )

@@ -1,0 +1,18 @@
+from celery import shared_task
+
+from config.celery import RETRY_POLICY, TRANSIENT_ERRORS
+
+from .gateway.errors import GatewayUnavailable
+from .webhooks.processing import inbox_process, inbox_sweep
+
+BILLING_TRANSIENT = (*TRANSIENT_ERRORS, GatewayUnavailable)
+
+
+@shared_task(**{**RETRY_POLICY, "autoretry_for": BILLING_TRANSIENT})
+def process_webhook_event(inbox_id: int) -> str:
+    return inbox_process(inbox_id=inbox_id, transient=BILLING_TRANSIENT)
+
+
+@shared_task
+def sweep_webhook_inbox() -> dict[str, int]:
+    return inbox_sweep()

@@ -1,0 +1,15 @@
+from django import template
+
+from billing.money import format_amount, format_price
+
+register = template.Library()
+
+
+@register.filter
+def money(amount: int | None, currency: str) -> str:
+    return "" if amount is None else format_amount(int(amount), currency)
+
+
+@register.simple_tag
+def price(amount: int, currency: str, interval: str | None = None) -> str:
+    return format_price(int(amount), currency, interval)

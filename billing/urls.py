@@ -1,0 +1,16 @@
+from django.urls import path
+
+from .views import account, support, thanks
+from .webhooks.views import stripe_webhook
+
+app_name = "billing"
+
+urlpatterns = [
+    path("support/", support.support_page, name="support"),
+    path("support/checkout/", support.checkout, name="checkout"),
+    path("support/thanks/", thanks.thanks, name="thanks"),
+    path("account/support/", account.my_support, name="my_support"),
+    path("account/support/manage/", account.manage_in_portal, name="portal"),
+    path("account/support/receipts/<int:pk>.pdf", account.receipt_download, name="receipt"),
+    path("stripe/webhook/", stripe_webhook, name="stripe_webhook"),
+]

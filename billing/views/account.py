@@ -1,0 +1,65 @@
+"""My support: the member's membership, payments and receipts, and the way to change them."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from billing import gateway
+from billing.models import BillingCustomer, Payment
+from billing.receipt_pdf import receipt_pdf
+from billing.selectors import membership_live_for, memberships_for, payments_for
+
+log = logging.getLogger(__name__)
+
+
+@login_required
+@require_GET
+def my_support(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context = {
+        "membership": membership_live_for(user=user),  # type: ignore[arg-type]
+        "memberships": memberships_for(user=user),  # type: ignore[arg-type]
+        "payments": payments_for(user=user),  # type: ignore[arg-type]
+        "has_customer": BillingCustomer.objects.filter(user=user).exists(),
+    }
+    return render(request, "billing/my_support.html", context)
+
+
+@login_required
+@require_POST
+def manage_in_portal(request: HttpRequest) -> HttpResponse:
+    """Open Stripe's billing portal for the member: card, plan, cancellation."""
+    customer = BillingCustomer.objects.filter(user=request.user).first()
+    if customer is None:
+        messages.info(request, _("You have no payment details with us yet."))
+        return redirect("billing:my_support")
+    try:
+        portal = gateway.portal_session_create(
+            customer_id=customer.stripe_customer_id,
+            return_url=settings.SITE_URL + reverse("billing:my_support"),
+        )
+    except (gateway.GatewayError, gateway.GatewayUnavailable):
+        log.exception("portal session failed")
+        messages.error(request, _("Our payment provider did not answer. Please try again."))
+        return redirect("billing:my_support")
+    return HttpResponseRedirect(portal["url"], status=303)
+
+
+@login_required
+@require_GET
+def receipt_download(request: HttpRequest, pk: int) -> HttpResponse:
+    payment = get_object_or_404(Payment.objects.select_related("membership__tier", "user"), pk=pk)
+    if payment.user_id != request.user.pk:
+        raise Http404
+    response = HttpResponse(receipt_pdf(payment), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="receipt-{payment.pk}.pdf"'
+    return response

@@ -1,0 +1,93 @@
+"""One handler per Stripe event type. Each reads the id of the object the event is about and
+calls the billing service that owns the change; the services refetch from Stripe, so handlers
+never trust an event's snapshot to be the newest state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from billing.checkout import checkout_expire, checkout_fulfil
+from billing.memberships import membership_sync
+from billing.payments import (
+    dispute_sync,
+    payment_failed_notify,
+    payment_record_from_invoice,
+    payment_record_one_time,
+    refunds_sync,
+)
+
+Handler = Callable[[dict[str, Any]], None]
+
+
+def _id(value: Any) -> str | None:
+    return value.get("id") if isinstance(value, dict) else value
+
+
+def on_checkout_completed(obj: dict[str, Any]) -> None:
+    checkout_fulfil(session_id=obj["id"])
+
+
+def on_checkout_expired(obj: dict[str, Any]) -> None:
+    checkout_expire(session_id=obj["id"])
+
+
+def on_subscription_changed(obj: dict[str, Any]) -> None:
+    membership_sync(subscription_id=obj["id"])
+
+
+def on_invoice_paid(obj: dict[str, Any]) -> None:
+    payment_record_from_invoice(invoice_id=obj["id"])
+
+
+def on_invoice_payment_failed(obj: dict[str, Any]) -> None:
+    payment_failed_notify(invoice=obj)
+    parent = obj.get("parent") or {}
+    subscription = (parent.get("subscription_details") or {}).get("subscription")
+    if subscription:
+        membership_sync(subscription_id=_id(subscription))  # type: ignore[arg-type]
+
+
+def on_payment_intent_succeeded(obj: dict[str, Any]) -> None:
+    # Subscription payments are recorded from their invoice; only our one-time contributions
+    # (marked in their metadata at checkout) are recorded from the payment intent.
+    if (obj.get("metadata") or {}).get("kind") == "one_time":
+        payment_record_one_time(payment_intent_id=obj["id"])
+
+
+def on_charge_refunded(obj: dict[str, Any]) -> None:
+    refunds_sync(charge_id=obj["id"])
+
+
+def on_refund_changed(obj: dict[str, Any]) -> None:
+    charge = _id(obj.get("charge"))
+    if charge:
+        refunds_sync(charge_id=charge)
+
+
+def on_dispute_changed(obj: dict[str, Any]) -> None:
+    dispute_sync(dispute_id=obj["id"])
+
+
+HANDLERS: dict[str, Handler] = {
+    "checkout.session.completed": on_checkout_completed,
+    "checkout.session.async_payment_succeeded": on_checkout_completed,
+    "checkout.session.expired": on_checkout_expired,
+    "customer.subscription.created": on_subscription_changed,
+    "customer.subscription.updated": on_subscription_changed,
+    "customer.subscription.deleted": on_subscription_changed,
+    "customer.subscription.paused": on_subscription_changed,
+    "customer.subscription.resumed": on_subscription_changed,
+    "invoice.paid": on_invoice_paid,
+    "invoice.payment_succeeded": on_invoice_paid,
+    "invoice.payment_failed": on_invoice_payment_failed,
+    "payment_intent.succeeded": on_payment_intent_succeeded,
+    "charge.refunded": on_charge_refunded,
+    "refund.created": on_refund_changed,
+    "refund.updated": on_refund_changed,
+    "charge.dispute.created": on_dispute_changed,
+    "charge.dispute.updated": on_dispute_changed,
+    "charge.dispute.closed": on_dispute_changed,
+    "charge.dispute.funds_withdrawn": on_dispute_changed,
+    "charge.dispute.funds_reinstated": on_dispute_changed,
+}
