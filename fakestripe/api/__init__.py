@@ -1,0 +1,42 @@
+"""Routes of the Stripe API subset, one module per resource."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+
+def blueprints() -> list[Blueprint]:
+    from fakestripe.api import (
+        billing_portal,
+        checkout,
+        customers,
+        disputes,
+        events,
+        invoices,
+        payment_methods,
+        payments,
+        prices,
+        products,
+        refunds,
+        subscriptions,
+        webhook_endpoints,
+    )
+
+    return [
+        module.bp
+        for module in (
+            products,
+            prices,
+            customers,
+            payment_methods,
+            checkout,
+            subscriptions,
+            invoices,
+            payments,
+            refunds,
+            disputes,
+            billing_portal,
+            events,
+            webhook_endpoints,
+        )
+    ]

@@ -1,0 +1,304 @@
+"""Everything that happens because time passes: renewals, ``invoice.upcoming`` notices, payment
+retries, scheduled cancellations, the end of ``pause_collection`` and checkout session expiry.
+
+``advance(rt, to)`` walks every boundary up to ``to`` in time order, pinning the clock to each
+boundary while it is processed, so that objects and events carry the boundary's timestamp.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from fakestripe.errors import invalid
+from fakestripe.events import emit_updated
+from fakestripe.invoicing import (
+    charge_invoice,
+    create_invoice,
+    finalize,
+    mark_uncollectible,
+    preview_id,
+    regular_line,
+    subscription_of,
+    void,
+)
+from fakestripe.objects.billing import subscription_items
+from fakestripe.periods import DAY
+from fakestripe.subscriptions import (
+    cancel_now,
+    current_period,
+    next_period_end,
+    pending_lines,
+)
+
+if TYPE_CHECKING:
+    from fakestripe.runtime import Runtime
+
+log = logging.getLogger("fakestripe.billing")
+
+MAX_STEPS = 100_000
+INCOMPLETE_EXPIRY = 23 * 3600
+RENEWING = ("active", "past_due", "unpaid", "trialing")
+
+
+@dataclass(order=True)
+class Action:
+    at: int
+    priority: int
+    kind: str
+    object_id: str
+
+
+def _actions(rt: Runtime) -> list[Action]:
+    store = rt.store
+    upcoming_days = rt.settings.upcoming_days
+    found: list[Action] = []
+    for sub in store.objects.get("subscription", {}).values():
+        status = sub["status"]
+        if status == "incomplete":
+            found.append(
+                Action(sub["created"] + INCOMPLETE_EXPIRY, 0, "expire_incomplete", sub["id"])
+            )
+            continue
+        if status not in RENEWING:
+            continue
+        start, end = current_period(rt, sub)
+        if sub["cancel_at"] is not None:
+            found.append(Action(sub["cancel_at"], 0, "cancel", sub["id"]))
+        pause = sub.get("pause_collection") or {}
+        if pause.get("resumes_at"):
+            found.append(Action(pause["resumes_at"], 1, "unpause", sub["id"]))
+        if sub["cancel_at"] is not None and sub["cancel_at"] <= end:
+            continue
+        found.append(Action(end, 2, "renew", sub["id"]))
+        notice = end - upcoming_days * DAY
+        private = store.private(sub["id"])
+        if upcoming_days > 0 and notice > start and private.get("upcoming_sent") != end:
+            found.append(Action(notice, 3, "upcoming", sub["id"]))
+    for invoice in store.objects.get("invoice", {}).values():
+        if (
+            invoice["status"] == "open"
+            and invoice["auto_advance"]
+            and invoice["next_payment_attempt"]
+        ):
+            found.append(Action(invoice["next_payment_attempt"], 4, "retry", invoice["id"]))
+    for session in store.objects.get("checkout.session", {}).values():
+        if session["status"] == "open":
+            found.append(Action(session["expires_at"], 5, "expire_session", session["id"]))
+    return found
+
+
+def next_due(rt: Runtime, until: int) -> Action | None:
+    due = [a for a in _actions(rt) if a.at <= until]
+    return min(due) if due else None
+
+
+def process_due(rt: Runtime, until: int) -> list[dict[str, Any]]:
+    """Run every action due at or before ``until``, earliest first. Caller holds the lock."""
+    done: list[dict[str, Any]] = []
+    for _ in range(MAX_STEPS):
+        action = next_due(rt, until)
+        if action is None:
+            return done
+        with rt.store.clock.frozen_at(max(action.at, 0)):
+            HANDLERS[action.kind](rt, action.object_id)
+        done.append({"at": action.at, "action": action.kind, "object": action.object_id})
+    raise RuntimeError("fakestripe: too many billing steps; is something not advancing?")
+
+
+def advance(rt: Runtime, to: int) -> list[dict[str, Any]]:
+    now = rt.now()
+    if to < now:
+        raise invalid(
+            f"The clock only moves forward: {to} is before the current time {now}.", param="to"
+        )
+    done = process_due(rt, to)
+    rt.store.clock.move_to(to)
+    rt.store.mark_dirty()
+    return done
+
+
+# --- handlers -----------------------------------------------------------------------------
+
+
+def _renew(rt: Runtime, sub_id: str) -> None:
+    sub = rt.store.objects["subscription"][sub_id]
+    before = rt.render(sub)
+    private = rt.store.private(sub_id)
+    old_start, old_end = current_period(rt, sub)
+    private["cycle"] = private.get("cycle", 1) + 1
+    new_end = next_period_end(rt, sub, private["cycle"])
+    items = subscription_items(rt, sub_id)
+    for item in items:
+        item.update(current_period_start=old_end, current_period_end=new_end)
+    lines = [
+        *pending_lines(rt, sub),
+        *(
+            regular_line(
+                rt, rt.store.get("price", i["price"]), i["quantity"], (old_end, new_end), i["id"]
+            )
+            for i in items
+        ),
+    ]
+    private["pending"] = []
+    customer = rt.store.require("customer", sub["customer"])
+    invoice = create_invoice(
+        rt,
+        customer=customer,
+        subscription=sub,
+        billing_reason="subscription_cycle",
+        lines=lines,
+        period=(old_start, old_end),
+        store=False,
+    )
+    sub["latest_invoice"] = invoice["id"]
+    rt.store.mark_dirty()
+    emit_updated(rt, "customer.subscription.updated", sub, before)
+    rt.store.insert(invoice)
+    rt.emit("invoice.created", invoice)
+    _collect(rt, sub, invoice)
+
+
+def _collect(rt: Runtime, sub: dict[str, Any], invoice: dict[str, Any]) -> None:
+    pause = sub.get("pause_collection")
+    if pause:
+        behavior = pause["behavior"]
+        if behavior == "keep_as_draft":
+            invoice["auto_advance"] = False
+            return
+        finalize(rt, invoice)
+        if invoice["status"] != "open":
+            return
+        if behavior == "void":
+            void(rt, invoice)
+        else:
+            mark_uncollectible(rt, invoice)
+        return
+    finalize(rt, invoice)
+    if invoice["status"] != "open":
+        return
+    if sub["status"] == "unpaid":
+        # Stripe keeps invoicing unpaid subscriptions but stops trying to collect.
+        invoice["auto_advance"] = False
+        return
+    charge_invoice(rt, invoice)
+
+
+def _upcoming(rt: Runtime, sub_id: str) -> None:
+    sub = rt.store.objects["subscription"][sub_id]
+    _, end = current_period(rt, sub)
+    rt.store.private(sub_id)["upcoming_sent"] = end
+    rt.store.mark_dirty()
+    rt.emit("invoice.upcoming", upcoming_invoice(rt, sub))
+
+
+def upcoming_invoice(rt: Runtime, sub: dict[str, Any]) -> dict[str, Any]:
+    """The next renewal invoice as it would be created now (not stored)."""
+    start, end = current_period(rt, sub)
+    private = rt.store.private(sub["id"])
+    new_end = next_period_end(rt, sub, private.get("cycle", 1) + 1)
+    items = subscription_items(rt, sub["id"])
+    lines = [
+        *pending_lines(rt, sub),
+        *(
+            regular_line(
+                rt, rt.store.get("price", i["price"]), i["quantity"], (end, new_end), i["id"]
+            )
+            for i in items
+        ),
+    ]
+    invoice = create_invoice(
+        rt,
+        customer=rt.store.require("customer", sub["customer"]),
+        subscription=sub,
+        billing_reason="upcoming",
+        lines=lines,
+        period=(start, end),
+        store=False,
+        invoice_id=preview_id(),
+    )
+    invoice["id"] = None
+    invoice["next_payment_attempt"] = end
+    return invoice
+
+
+def _retry(rt: Runtime, invoice_id: str) -> None:
+    invoice = rt.store.objects["invoice"][invoice_id]
+    sub = subscription_of(rt, invoice)
+    if sub is not None and sub["status"] in {"canceled", "incomplete_expired"}:
+        invoice.update(next_payment_attempt=None, auto_advance=False)
+        return
+    charge_invoice(rt, invoice)
+
+
+def _cancel(rt: Runtime, sub_id: str) -> None:
+    sub = rt.store.objects["subscription"][sub_id]
+    cancel_now(
+        rt, sub, reason=sub["cancellation_details"].get("reason") or "cancellation_requested"
+    )
+
+
+def _unpause(rt: Runtime, sub_id: str) -> None:
+    sub = rt.store.objects["subscription"][sub_id]
+    before = rt.render(sub)
+    sub["pause_collection"] = None
+    emit_updated(rt, "customer.subscription.updated", sub, before)
+
+
+def _expire_incomplete(rt: Runtime, sub_id: str) -> None:
+    sub = rt.store.objects["subscription"][sub_id]
+    before = rt.render(sub)
+    sub.update(status="incomplete_expired", ended_at=rt.now())
+    for invoice in rt.store.all("invoice", lambda i: i["status"] == "open"):
+        if subscription_of(rt, invoice) is sub:
+            void(rt, invoice)
+    emit_updated(rt, "customer.subscription.updated", sub, before)
+
+
+def _expire_session(rt: Runtime, session_id: str) -> None:
+    from fakestripe.checkout_flow import expire_session
+
+    expire_session(rt, rt.store.objects["checkout.session"][session_id])
+
+
+HANDLERS: dict[str, Callable[[Runtime, str], None]] = {
+    "renew": _renew,
+    "upcoming": _upcoming,
+    "retry": _retry,
+    "cancel": _cancel,
+    "unpause": _unpause,
+    "expire_incomplete": _expire_incomplete,
+    "expire_session": _expire_session,
+}
+
+
+class Ticker:
+    """Processes boundaries reached by real time passing (a long-running dev server)."""
+
+    def __init__(self, rt: Runtime, interval: float) -> None:
+        self.rt = rt
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self.interval <= 0:
+            return
+        self._thread = threading.Thread(target=self._loop, name="fakestripe-ticker", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                with self.rt.store.lock:
+                    process_due(self.rt, self.rt.now())
+            except Exception:
+                log.exception("fakestripe: billing tick failed")

@@ -1,0 +1,29 @@
+"""Amounts as people read them."""
+
+from __future__ import annotations
+
+from fakestripe.params import ZERO_DECIMAL
+
+SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "chf": "CHF ", "cad": "CA$", "aud": "A$"}
+
+
+def format_amount(amount: int, currency: str) -> str:
+    sign = "-" if amount < 0 else ""
+    amount = abs(amount)
+    symbol = SYMBOLS.get(currency, currency.upper() + " ")
+    if currency in ZERO_DECIMAL:
+        return f"{sign}{symbol}{amount:,}"
+    return f"{sign}{symbol}{amount // 100:,}.{amount % 100:02d}"
+
+
+def format_interval(recurring: dict | None) -> str:
+    if not recurring:
+        return ""
+    count, interval = recurring["interval_count"], recurring["interval"]
+    return f"per {interval}" if count == 1 else f"every {count} {interval}s"
+
+
+def price_label(price: dict) -> str:
+    text = format_amount(price["unit_amount"], price["currency"])
+    interval = format_interval(price.get("recurring"))
+    return f"{text} {interval}".strip()

@@ -1,0 +1,459 @@
+"""Stripe's form encoding (``a[b][c]=1``, ``items[0][price]=x``, ``expand[]=y``) and a small
+schema language that validates requests the way Stripe reports problems: ``parameter_unknown``,
+``parameter_missing``, ``parameter_invalid_integer`` and friends, each naming the full ``param``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fakestripe.errors import StripeError, invalid
+
+MAX_FIELDS = 2000
+MAX_DEPTH = 8
+MAX_STRING = 5000
+MAX_SAFE_INT = 2**53
+
+_KEY_RE = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
+_SEG_RE = re.compile(r"\[([^\[\]]*)\]")
+
+
+class _Empty:
+    """Marker for a parameter sent as an empty string, which Stripe reads as "unset this"."""
+
+    def __repr__(self) -> str:
+        return "EMPTY"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+EMPTY = _Empty()
+
+
+class _Array(dict):
+    """Collects indexed entries while parsing; turned into a list once parsing is done."""
+
+
+def parse_form(raw: str) -> dict[str, Any]:
+    try:
+        pairs = parse_qsl(raw, keep_blank_values=True, max_num_fields=MAX_FIELDS)
+    except ValueError as exc:
+        raise invalid(f"Too many parameters in the request (limit {MAX_FIELDS}).") from exc
+    root: dict[str, Any] = {}
+    for key, value in pairs:
+        _insert(root, key, value)
+    return _finish(root)
+
+
+def _insert(root: dict[str, Any], key: str, value: str) -> None:
+    match = _KEY_RE.match(key)
+    if match is None:
+        # Not bracket syntax at all; keep the raw key so validation reports it as unknown.
+        root[key] = value
+        return
+    segments = [match.group(1), *_SEG_RE.findall(match.group(2))]
+    if len(segments) > MAX_DEPTH:
+        raise invalid(f"Parameter nesting is too deep: {key}", param=match.group(1))
+    node: dict[str, Any] = root
+    for depth, segment in enumerate(segments[:-1]):
+        following = segments[depth + 1]
+        wants_array = following == "" or following.isdigit()
+        name = _array_key(node, segment)
+        child = node.get(name)
+        if child is None:
+            child = _Array() if wants_array else {}
+            node[name] = child
+        elif not isinstance(child, dict):
+            raise invalid(f"Invalid hash: {_display(segments[: depth + 1])}", param=segment)
+        node = child
+    last = _array_key(node, segments[-1])
+    if isinstance(node.get(last), dict):
+        raise invalid(f"Invalid string: {_display(segments)} is also a hash", param=segments[0])
+    node[last] = value
+
+
+def _array_key(node: dict[str, Any], segment: str) -> Any:
+    if isinstance(node, _Array):
+        if segment == "":
+            return len(node)
+        if segment.isdigit():
+            return int(segment)
+    return segment
+
+
+def _display(segments: list[str]) -> str:
+    return segments[0] + "".join(f"[{s}]" for s in segments[1:])
+
+
+def _finish(node: Any) -> Any:
+    if isinstance(node, _Array):
+        if all(isinstance(k, int) for k in node):
+            return [_finish(node[k]) for k in sorted(node)]
+        return {str(k): _finish(v) for k, v in node.items()}
+    if isinstance(node, dict):
+        return {k: _finish(v) for k, v in node.items()}
+    return node
+
+
+def join(path: str, key: str | int) -> str:
+    return f"{path}[{key}]" if path else str(key)
+
+
+# --- schema -------------------------------------------------------------------------------
+
+
+class Field:
+    emptyable = False
+
+    def clean(self, value: Any, path: str) -> Any:
+        raise NotImplementedError
+
+    def check(self, value: Any, path: str) -> Any:
+        if value == "" and self.emptyable:
+            return EMPTY
+        return self.clean(value, path)
+
+
+def _scalar(value: Any, path: str, what: str) -> str:
+    if not isinstance(value, str):
+        raise invalid(f"Invalid {what}: {path} must be a {what}, not a hash or array.", param=path)
+    return value
+
+
+class Str(Field):
+    def __init__(
+        self,
+        *,
+        max_length: int = MAX_STRING,
+        choices: Iterable[str] | None = None,
+        emptyable: bool = False,
+        allow_blank: bool = False,
+        pattern: str | None = None,
+        pattern_hint: str = "",
+    ) -> None:
+        self.max_length = max_length
+        self.choices = tuple(choices) if choices else None
+        self.emptyable = emptyable
+        self.allow_blank = allow_blank
+        self.pattern = re.compile(pattern) if pattern else None
+        self.pattern_hint = pattern_hint
+
+    def clean(self, value: Any, path: str) -> str:
+        text = _scalar(value, path, "string")
+        if text == "" and not self.allow_blank:
+            raise invalid(
+                f"You passed an empty string for '{path}'. We assume empty values are an attempt "
+                f"to unset a parameter; however '{path}' cannot be unset. You should remove "
+                f"'{path}' from your request or supply a non-empty value.",
+                param=path,
+                code="parameter_invalid_empty",
+            )
+        if len(text) > self.max_length:
+            raise invalid(
+                f"Invalid string: {text[:40]}...; must be at most {self.max_length} characters",
+                param=path,
+            )
+        if self.choices and text not in self.choices:
+            raise invalid(f"Invalid {path}: must be one of {', '.join(self.choices)}", param=path)
+        if self.pattern and text and not self.pattern.fullmatch(text):
+            raise invalid(f"Invalid {path}: {self.pattern_hint or text[:60]}", param=path)
+        return text
+
+
+class Int(Field):
+    def __init__(
+        self, *, minimum: int | None = None, maximum: int | None = None, emptyable: bool = False
+    ) -> None:
+        self.minimum = minimum
+        self.maximum = maximum if maximum is not None else MAX_SAFE_INT
+        self.emptyable = emptyable
+
+    def clean(self, value: Any, path: str) -> int:
+        text = _scalar(value, path, "integer").strip()
+        if not re.fullmatch(r"-?\d{1,19}", text):
+            raise invalid(
+                f"Invalid integer: {text[:60]}", param=path, code="parameter_invalid_integer"
+            )
+        number = int(text)
+        if self.minimum is not None and number < self.minimum:
+            raise invalid(
+                f"This value must be greater than or equal to {self.minimum}.",
+                param=path,
+                code="parameter_invalid_integer",
+            )
+        if number > self.maximum:
+            raise invalid(
+                f"This value must be less than or equal to {self.maximum}.",
+                param=path,
+                code="parameter_invalid_integer",
+            )
+        return number
+
+
+class Amount(Int):
+    """Amounts in the smallest currency unit; Stripe caps them at eight digits."""
+
+    def __init__(self, *, minimum: int = 0, maximum: int = 99_999_999) -> None:
+        super().__init__(minimum=minimum, maximum=maximum)
+
+    def clean(self, value: Any, path: str) -> int:
+        try:
+            return super().clean(value, path)
+        except StripeError as exc:
+            if exc.code == "parameter_invalid_integer" and "must be less" in exc.message:
+                raise invalid(
+                    f"Amount must be no more than {self.maximum}",
+                    param=path,
+                    code="amount_too_large",
+                ) from exc
+            raise
+
+
+class Bool(Field):
+    def __init__(self, *, emptyable: bool = False) -> None:
+        self.emptyable = emptyable
+
+    def clean(self, value: Any, path: str) -> bool:
+        text = _scalar(value, path, "boolean")
+        if text in {"true", "True", "1"}:
+            return True
+        if text in {"false", "False", "0"}:
+            return False
+        raise invalid(f"Invalid boolean: {text[:60]}", param=path)
+
+
+class Url(Str):
+    def __init__(self, *, emptyable: bool = False, allow_template: bool = False) -> None:
+        super().__init__(max_length=5000, emptyable=emptyable)
+        self.allow_template = allow_template
+
+    def clean(self, value: Any, path: str) -> str:
+        text = super().clean(value, path)
+        if not re.match(r"^https?://[^\s/?#]+[^\s]*$", text):
+            raise invalid("Not a valid URL", param=path, code="url_invalid")
+        return text
+
+
+class Email(Str):
+    def __init__(self, *, emptyable: bool = False) -> None:
+        super().__init__(max_length=512, emptyable=emptyable)
+
+    def clean(self, value: Any, path: str) -> str:
+        text = super().clean(value, path)
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text):
+            raise invalid(f"Invalid email address: {text[:80]}", param=path, code="email_invalid")
+        return text
+
+
+# ISO codes Stripe settles in that a membership site plausibly charges in.
+CURRENCIES = frozenset(
+    [
+        "usd",
+        "eur",
+        "gbp",
+        "chf",
+        "sek",
+        "nok",
+        "dkk",
+        "pln",
+        "czk",
+        "huf",
+        "ron",
+        "bgn",
+        "cad",
+        "aud",
+        "nzd",
+        "jpy",
+        "sgd",
+        "hkd",
+        "mxn",
+        "brl",
+        "inr",
+    ]
+)
+ZERO_DECIMAL = frozenset({"jpy", "krw", "vnd", "clp", "pyg", "xaf", "xof", "bif", "djf", "gnf"})
+
+
+class Currency(Str):
+    def __init__(self) -> None:
+        super().__init__(max_length=3)
+
+    def clean(self, value: Any, path: str) -> str:
+        text = _scalar(value, path, "string").lower()
+        if text not in CURRENCIES:
+            raise invalid(
+                f"Invalid currency: {text[:10]}. Stripe currently supports these currencies: "
+                + ", ".join(sorted(CURRENCIES)),
+                param=path,
+            )
+        return text
+
+
+class Metadata(Field):
+    """``metadata[key]=value``; an empty value deletes the key, ``metadata=`` clears all."""
+
+    emptyable = True
+
+    def clean(self, value: Any, path: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise invalid(
+                "Invalid object: metadata must be a hash of string keys to string values",
+                param=path,
+            )
+        if len(value) > 50:
+            raise invalid("You can specify up to 50 keys in metadata.", param=path)
+        cleaned: dict[str, Any] = {}
+        for key, item in value.items():
+            sub = join(path, key)
+            if not isinstance(item, str):
+                raise invalid(f"Invalid string: {sub} must be a string", param=sub)
+            if len(key) > 40:
+                raise invalid(
+                    f"Metadata keys can have up to 40 characters; '{key[:50]}' is too long.",
+                    param=sub,
+                )
+            if len(item) > 500:
+                raise invalid("Metadata values can have up to 500 characters.", param=sub)
+            cleaned[key] = EMPTY if item == "" else item
+        return cleaned
+
+
+def apply_metadata(current: dict[str, str], update: Any) -> dict[str, str]:
+    if update is EMPTY:
+        return {}
+    merged = dict(current)
+    for key, value in update.items():
+        if value is EMPTY:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
+class Array(Field):
+    def __init__(self, item: Field, *, max_items: int = 100, emptyable: bool = False) -> None:
+        self.item = item
+        self.max_items = max_items
+        self.emptyable = emptyable
+
+    def clean(self, value: Any, path: str) -> list[Any]:
+        if isinstance(value, dict):
+            raise invalid(f"Invalid array: {path} must be an array", param=path)
+        if isinstance(value, str):
+            # Stripe accepts a bare value where an array of scalars is expected.
+            value = [value]
+        if len(value) > self.max_items:
+            raise invalid(f"{path} may contain at most {self.max_items} items", param=path)
+        return [self.item.check(item, join(path, i)) for i, item in enumerate(value)]
+
+
+class Hash(Field):
+    def __init__(
+        self,
+        fields: Mapping[str, Field],
+        *,
+        required: Iterable[str] = (),
+        unsupported: Iterable[str] = (),
+        ignored: Iterable[str] = (),
+        emptyable: bool = False,
+        validator: Callable[[dict[str, Any], str], None] | None = None,
+    ) -> None:
+        self.fields = dict(fields)
+        self.required = tuple(required)
+        self.unsupported = frozenset(unsupported)
+        self.ignored = frozenset(ignored)
+        self.emptyable = emptyable
+        self.validator = validator
+
+    def clean(self, value: Any, path: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise invalid(f"Invalid object: {path} must be a hash", param=path)
+        cleaned: dict[str, Any] = {}
+        for key, item in value.items():
+            sub = join(path, key)
+            if key in self.fields:
+                cleaned[key] = self.fields[key].check(item, sub)
+            elif key in self.ignored:
+                continue
+            elif key in self.unsupported:
+                raise invalid(
+                    f"Received unknown parameter: {sub}. (Stripe knows this parameter, but the "
+                    "fakestripe stand-in does not implement it.)",
+                    param=sub,
+                    code="parameter_unknown",
+                )
+            else:
+                raise invalid(
+                    f"Received unknown parameter: {sub}", param=sub, code="parameter_unknown"
+                )
+        for key in self.required:
+            if key not in cleaned:
+                sub = join(path, key)
+                raise invalid(
+                    f"Missing required param: {sub}.", param=sub, code="parameter_missing"
+                )
+        if self.validator:
+            self.validator(cleaned, path)
+        return cleaned
+
+
+class Expand(Array):
+    def __init__(self) -> None:
+        super().__init__(Str(max_length=200), max_items=20)
+
+
+class Range(Field):
+    """List filters such as ``created`` accept an integer or ``{gt,gte,lt,lte}``."""
+
+    def clean(self, value: Any, path: str) -> dict[str, int]:
+        if isinstance(value, str):
+            exact = Int(minimum=0).clean(value, path)
+            return {"gte": exact, "lte": exact}
+        return Hash({k: Int(minimum=0) for k in ("gt", "gte", "lt", "lte")}).clean(value, path)
+
+
+def in_range(value: int, bounds: dict[str, int] | None) -> bool:
+    if not bounds:
+        return True
+    checks = {
+        "gt": lambda b: value > b,
+        "gte": lambda b: value >= b,
+        "lt": lambda b: value < b,
+        "lte": lambda b: value <= b,
+    }
+    return all(checks[k](b) for k, b in bounds.items())
+
+
+def endpoint(
+    fields: Mapping[str, Field] | None = None,
+    *,
+    required: Iterable[str] = (),
+    unsupported: Iterable[str] = (),
+    ignored: Iterable[str] = (),
+    validator: Callable[[dict[str, Any], str], None] | None = None,
+) -> Hash:
+    """A request's top-level schema; every endpoint accepts ``expand``."""
+    return Hash(
+        {"expand": Expand(), **(fields or {})},
+        required=required,
+        unsupported=unsupported,
+        ignored=ignored,
+        validator=validator,
+    )
+
+
+def list_endpoint(fields: Mapping[str, Field] | None = None, **kwargs: Any) -> Hash:
+    return endpoint(
+        {
+            "limit": Int(minimum=1, maximum=100),
+            "starting_after": Str(max_length=255),
+            "ending_before": Str(max_length=255),
+            "created": Range(),
+            **(fields or {}),
+        },
+        **kwargs,
+    )
