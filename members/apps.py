@@ -10,6 +10,7 @@ class MembersConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from .mail import kinds
+        from .navigation import register_members_own_items
         from .roles import on_post_migrate
 
         # Groups need the permissions that post_migrate creates, so they follow it.
@@ -17,3 +18,9 @@ class MembersConfig(AppConfig):
 
         # allauth renders its own messages; the ledger stores them rendered.
         kinds.register(kinds.MailKind(name="account", template_dir=""))
+        # News from the newsroom: bulk, so it honours `email_news` and carries
+        # List-Unsubscribe headers (members/news.py sends it).
+        kinds.register(
+            kinds.MailKind(name="news", template_dir="members/email/news", preference="email_news")
+        )
+        register_members_own_items()

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
 
 def normalize_email(email: str) -> str:
@@ -37,9 +38,25 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **extra)
 
 
+class Language(models.TextChoices):
+    """The languages the site and its emails are written in (settings.LANGUAGES)."""
+
+    EN = "en", "English"
+    UK = "uk", "Українська"
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("email address"), max_length=254, unique=True)
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    country = CountryField(_("country"), blank=True, blank_label=_("Choose a country"))
+    preferred_language = models.CharField(
+        _("language"), max_length=8, choices=Language.choices, default=Language.EN
+    )
+    # Bulk email the member agreed to; receipts and account mail are always sent. The names
+    # are what mail kinds declare as their `preference` (members/preferences.py).
+    email_vote_invitations = models.BooleanField(_("vote invitations"), default=True)
+    email_reminders = models.BooleanField(_("reminders"), default=True)
+    email_news = models.BooleanField(_("news from the newsroom"), default=True)
     is_staff = models.BooleanField(
         _("staff status"),
         default=False,
@@ -47,6 +64,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Set when the member deleted their account: the row stays (payments and ballots point
+    # to it) but holds no personal data any more. See members/privacy.py.
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
 
     objects: ClassVar[UserManager] = UserManager()
 
