@@ -12,7 +12,6 @@ urlpatterns = [
     path("theme.css", theme_css, name="theme_css"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("members.urls")),
     path("", include("billing.urls")),
     path("admin/", admin.site.urls),
