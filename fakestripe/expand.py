@@ -33,9 +33,15 @@ def _session_line_items(rt: Runtime, session: dict[str, Any]) -> dict[str, Any]:
     )
 
 
+def _charge_refunds(rt: Runtime, charge: dict[str, Any]) -> dict[str, Any]:
+    # Rendered charges already carry their refunds; expanding them is allowed and a no-op.
+    return charge["refunds"]
+
+
 INCLUDABLE: dict[str, dict[str, Callable[[Runtime, dict[str, Any]], Any]]] = {
     "invoice": {"payments": _invoice_payments},
     "checkout.session": {"line_items": _session_line_items},
+    "charge": {"refunds": _charge_refunds},
 }
 
 

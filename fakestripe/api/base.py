@@ -73,7 +73,7 @@ def authenticate() -> str:
             key = ""
     if not header or not key:
         raise StripeError(_NO_KEY, status=401)
-    if not key.startswith(("sk_test_", "rk_test_")) or len(key) < 10:
+    if not key.startswith(("sk_test_", "rk_test_")) or len(key) <= len("sk_test_"):
         masked = key[:8] + "*" * max(0, len(key) - 12) + key[-4:] if len(key) > 12 else "****"
         raise StripeError(f"Invalid API Key provided: {masked}", status=401, code="api_key_invalid")
     return key
