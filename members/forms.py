@@ -25,7 +25,11 @@ class ProfileForm(forms.ModelForm):
             "country": _("Where you live. It helps us report on our readers, never shown."),
             "preferred_language": _("For our emails to you, and the site when you log in."),
         }
-        widgets = {"display_name": forms.TextInput(attrs={"autocomplete": "name"})}
+        widgets = {
+            "display_name": forms.TextInput(attrs={"autocomplete": "name"}),
+            # Two options: radios show both at once (GOV.UK: radios for small sets).
+            "preferred_language": forms.RadioSelect,
+        }
 
 
 class PreferencesForm(forms.ModelForm):
