@@ -71,13 +71,13 @@ def pay_session(
     email = session_email(rt, session) or entry.email
     if not email:
         raise invalid("Missing required param: email.", param="email", code="parameter_missing")
+    if authentication == "decline":
+        raise decline_error(AUTHENTICATION_FAILED)
     outcome = charge_outcome(
         entry.card, off_session=False, authenticated=authentication == "approve"
     )
     if outcome == REQUIRES_ACTION:
         raise AuthenticationRequired
-    if authentication == "decline":
-        raise decline_error(AUTHENTICATION_FAILED)
     authenticated = authentication == "approve"
     if session["mode"] == "payment":
         return _pay_one_time(rt, session, entry, email, authenticated)

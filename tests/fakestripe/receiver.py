@@ -14,12 +14,14 @@ import stripe
 
 
 class WebhookReceiver:
-    def __init__(self, secret: str = "whsec_fakestripe_tests") -> None:
+    def __init__(self, secret: str = "whsec_fakestripe_tests") -> None:  # noqa: S107 - test secret
         self.secret = secret
         self._lock = threading.Condition()
         self.events: list[dict[str, Any]] = []
         self.rejected: list[str] = []
         self.headers: list[dict[str, str]] = []
+        # Browser-style GETs (success/cancel/return URLs that point here).
+        self.visits: list[str] = []
         self._fail: list[int] = []
         self._fail_types: dict[str, int] = {}
         self.delay = 0.0
@@ -31,6 +33,16 @@ class WebhookReceiver:
             def do_POST(self) -> None:
                 receiver._handle(self)
 
+            def do_GET(self) -> None:
+                with receiver._lock:
+                    receiver.visits.append(self.path)
+                body = b"<!doctype html><title>site</title><p>landing page</p>"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
             def log_message(self, *args: Any) -> None:
                 pass
 
@@ -40,8 +52,12 @@ class WebhookReceiver:
         self._thread.start()
 
     @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}/webhook"
+        return f"{self.base}/webhook"
 
     def close(self) -> None:
         self._server.shutdown()
@@ -54,6 +70,7 @@ class WebhookReceiver:
             self.events.clear()
             self.rejected.clear()
             self.headers.clear()
+            self.visits.clear()
             self._fail.clear()
             self._fail_types.clear()
             self.delay = 0.0

@@ -46,8 +46,10 @@ def test_products_and_prices_round_trip(client: stripe.StripeClient) -> None:
         "month",
         700,
     )
-    assert yearly.currency == "usd" and yearly.recurring.interval == "year"
-    assert once.type == "one_time" and once.recurring is None
+    assert yearly.currency == "usd"
+    assert yearly.recurring.interval == "year"
+    assert once.type == "one_time"
+    assert once.recurring is None
     assert client.v1.products.retrieve(once.product).name == "One-off"
 
     archived = client.v1.prices.update(monthly.id, params={"active": False})
@@ -72,7 +74,8 @@ def test_product_default_price_data_and_delete_rules(client: stripe.StripeClient
         }
     )
     price = client.v1.prices.retrieve(product.default_price)
-    assert price.unit_amount == 900 and price.product == product.id
+    assert price.unit_amount == 900
+    assert price.product == product.id
     with pytest.raises(stripe.InvalidRequestError, match="user-created prices"):
         client.v1.products.delete(product.id)
     empty = client.v1.products.create(params={"name": "Empty"})
@@ -94,12 +97,14 @@ def test_customers(client: stripe.StripeClient) -> None:
     customer = client.v1.customers.create(
         params={"email": "ada@example.com", "name": "Ada", "metadata": {"user_id": "42"}}
     )
-    assert customer.id.startswith("cus_") and customer.email == "ada@example.com"
+    assert customer.id.startswith("cus_")
+    assert customer.email == "ada@example.com"
     client.v1.customers.create(params={"email": "bob@example.com"})
     found = client.v1.customers.list(params={"email": "ada@example.com"})
     assert [c.id for c in found.data] == [customer.id]
     updated = client.v1.customers.update(customer.id, params={"name": "Ada L.", "phone": ""})
-    assert updated.name == "Ada L." and updated.phone is None
+    assert updated.name == "Ada L."
+    assert updated.phone is None
     with_card = client.v1.customers.create(
         params={
             "email": "card@example.com",
@@ -109,7 +114,8 @@ def test_customers(client: stripe.StripeClient) -> None:
     )
     pm_id = with_card.invoice_settings.default_payment_method
     pm = client.v1.payment_methods.retrieve(pm_id)
-    assert pm.customer == with_card.id and pm.card.last4 == "4242"
+    assert pm.customer == with_card.id
+    assert pm.card.last4 == "4242"
     assert client.v1.customers.delete(customer.id).deleted is True
     assert client.v1.customers.retrieve(customer.id).deleted is True
 
@@ -238,9 +244,11 @@ def test_expand(client: stripe.StripeClient, control: FakeStripeControl) -> None
     assert expanded.customer.object == "customer"
     assert expanded.default_payment_method.card.last4 == "4242"
     invoice = expanded.latest_invoice
-    assert invoice.object == "invoice" and invoice.status == "paid"
+    assert invoice.object == "invoice"
+    assert invoice.status == "paid"
     payment = invoice.payments.data[0]
-    assert payment.object == "invoice_payment" and payment.status == "paid"
+    assert payment.object == "invoice_payment"
+    assert payment.status == "paid"
     pi = client.v1.payment_intents.retrieve(
         payment.payment.payment_intent, params={"expand": ["latest_charge.balance_transaction"]}
     )
