@@ -78,6 +78,8 @@ class DeleteAccountForm(forms.Form):
 
 class MemberSearchForm(forms.Form):
     q = forms.CharField(
-        label=_("Search by email or name"), required=False, max_length=100,
+        label=_("Search by email or name"),
+        required=False,
+        max_length=100,
         widget=forms.TextInput(attrs={"type": "search"}),
-    )  # fmt: skip
+    )

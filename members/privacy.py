@@ -43,7 +43,7 @@ Exporter = Callable[[User], Any]
 Eraser = Callable[[User], None]
 
 
-class DeletionBlocked(Exception):  # noqa: N818 - reads as a sentence at the raise site
+class DeletionBlocked(Exception):
     """Raised by an eraser to stop a deletion; its message is shown to the member."""
 
 
@@ -126,7 +126,10 @@ def export_emails(user: User) -> list[dict[str, Any]]:
 
 
 def _anonymise_member(user: User) -> None:
-    old_addresses = {user.email, *EmailAddress.objects.filter(user=user).values_list("email", flat=True)}
+    old_addresses = {
+        user.email,
+        *EmailAddress.objects.filter(user=user).values_list("email", flat=True),
+    }
     EmailAddress.objects.filter(user=user).delete()
     # The ledger rows stay (a receipt row is the record that a receipt went out, keyed by the
     # invoice), but what they said, and to which address, goes.

@@ -87,9 +87,7 @@ def user_get_or_create_for_email(*, email: str, display_name: str = "") -> tuple
 
 
 @transaction.atomic
-def profile_update(
-    *, user: User, display_name: str, country: str, preferred_language: str
-) -> User:
+def profile_update(*, user: User, display_name: str, country: str, preferred_language: str) -> User:
     """Save the member's profile. The language must be one the site speaks."""
     if preferred_language not in Language.values:
         raise ValueError(f"unsupported language {preferred_language!r}")

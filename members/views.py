@@ -92,7 +92,7 @@ def delete_account(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(exc))
         # A hook may fail in ways we cannot list (Stripe down); the member gets a clear
         # message instead of an error page, and nothing of theirs was changed.
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("account deletion of user %s failed", request.user.pk)
             form.add_error(None, DELETION_FAILED_MESSAGE)
         else:

@@ -10,8 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from members.forms import MemberSearchForm
-from members.selectors import member_emails, member_search
 from members.models import User
+from members.selectors import member_emails, member_search
 
 PAGE_SIZE = 50
 

@@ -117,7 +117,9 @@ def test_sign_up_with_a_taken_email_looks_the_same_and_tells_the_owner(client: C
     assert User.objects.filter(email__iexact="owner@example.org").count() == 1
     [warning] = account_mail("owner@example.org")
     assert warning.user == owner
-    assert warning.subject == "Someone tried to sign up for The Harbour Ledger with your email address"
+    assert (
+        warning.subject == "Someone tried to sign up for The Harbour Ledger with your email address"
+    )
     assert "already have an account" in warning.body_text
     assert "/accounts/password/reset/" in warning.body_text
 
@@ -180,7 +182,9 @@ def test_wrong_password_gives_a_message_that_does_not_say_which_part_was_wrong(
     client: Client,
 ) -> None:
     UserFactory(email="reader@example.org")
-    wrong = client.post(reverse("account_login"), {"login": "reader@example.org", "password": "x" * 14})
+    wrong = client.post(
+        reverse("account_login"), {"login": "reader@example.org", "password": "x" * 14}
+    )
     unknown = client.post(
         reverse("account_login"), {"login": "nobody@example.org", "password": "x" * 14}
     )

@@ -15,8 +15,12 @@ pytestmark = pytest.mark.django_db
 
 
 def test_account_pages_need_a_login(client: Client) -> None:
-    for name in ("members:profile", "members:preferences", "members:privacy",
-                 "members:delete_account"):  # fmt: skip
+    for name in (
+        "members:profile",
+        "members:preferences",
+        "members:privacy",
+        "members:delete_account",
+    ):
         response = client.get(reverse(name))
         assert response.status_code == 302, name
         assert response["Location"].startswith(reverse("account_login")), name
@@ -32,8 +36,12 @@ def test_profile_shows_and_saves(client: Client) -> None:
     assert 'type="radio" name="preferred_language" value="uk"' in page
     # The account navigation lists every page, the current one marked.
     assert f'href="{reverse("members:profile")}" aria-current="page">Profile</a>' in page
-    for name in ("members:preferences", "account_change_password", "account_email",
-                 "members:privacy"):  # fmt: skip
+    for name in (
+        "members:preferences",
+        "account_change_password",
+        "account_email",
+        "members:privacy",
+    ):
         assert f'href="{reverse(name)}"' in page
 
     response = client.post(
@@ -44,8 +52,10 @@ def test_profile_shows_and_saves(client: Client) -> None:
     assert response.cookies["django_language"].value == "uk"
     user.refresh_from_db()
     assert (user.display_name, user.country.code, user.preferred_language) == (
-        "Ana Novak", "UA", "uk",
-    )  # fmt: skip
+        "Ana Novak",
+        "UA",
+        "uk",
+    )
 
 
 def test_profile_errors_follow_the_gov_uk_pattern(client: Client) -> None:
@@ -79,12 +89,15 @@ def test_preferences_switch_bulk_mail_and_the_ledger_honours_them(client: Client
     assert response.status_code == 302
     user.refresh_from_db()
     assert (user.email_vote_invitations, user.email_reminders, user.email_news) == (
-        True, False, False,
-    )  # fmt: skip
+        True,
+        False,
+        False,
+    )
     assert email_allowed(user, "email_vote_invitations") is True
     assert email_allowed(user, "email_news") is False
-    skipped = email_enqueue(key="news:x", kind="news", to=user.email, user=user,
-                            context={"subject": "s", "body": "b"})  # fmt: skip
+    skipped = email_enqueue(
+        key="news:x", kind="news", to=user.email, user=user, context={"subject": "s", "body": "b"}
+    )
     assert skipped.status == "skipped"
 
 
@@ -138,9 +151,14 @@ def test_staff_members_list_search_and_detail(client: Client) -> None:
 
 @pytest.mark.parametrize(
     ("roles", "is_staff", "status"),
-    [(["staff"], True, 200), (["finance"], True, 200), (["editor"], True, 403),
-     ([], True, 403), ([], False, 403)],
-)  # fmt: skip
+    [
+        (["staff"], True, 200),
+        (["finance"], True, 200),
+        (["editor"], True, 403),
+        ([], True, 403),
+        ([], False, 403),
+    ],
+)
 def test_staff_member_pages_check_the_permission(
     client: Client, roles: list[str], is_staff: bool, status: int
 ) -> None:

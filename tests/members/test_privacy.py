@@ -37,14 +37,22 @@ def a_member_with_history() -> User:
     user = UserFactory(email="ana@example.org", display_name="Ana Novak", country="UA")
     EmailAddress.objects.create(user=user, email="ana.work@example.org", verified=False)
     email_enqueue(
-        key="receipt:in_123", kind="account", to=user.email, user=user,
-        subject="Your receipt", body_text="Dear Ana Novak, thank you for €5.",
-    )  # fmt: skip
+        key="receipt:in_123",
+        kind="account",
+        to=user.email,
+        user=user,
+        subject="Your receipt",
+        body_text="Dear Ana Novak, thank you for €5.",
+    )
     OutboundEmail.objects.filter(key="receipt:in_123").update(status="sent")
     email_enqueue(
-        key="account:pending", kind="account", to=user.email, user=user,
-        subject="Your login code", body_text="ABCD-EFGH",
-    )  # fmt: skip
+        key="account:pending",
+        kind="account",
+        to=user.email,
+        user=user,
+        subject="Your login code",
+        body_text="ABCD-EFGH",
+    )
     return user
 
 
@@ -58,9 +66,13 @@ def test_export_has_members_sections_and_registered_ones(registry: list[str]) ->
     data = privacy.account_export(user=user)
 
     assert list(data) == [
-        "generated_at", "profile", "email_preferences", "email_addresses", "emails_sent",
+        "generated_at",
+        "profile",
+        "email_preferences",
+        "email_addresses",
+        "emails_sent",
         "billing",
-    ]  # fmt: skip
+    ]
     assert data["profile"] == {
         "email": "ana@example.org",
         "display_name": "Ana Novak",
@@ -71,8 +83,10 @@ def test_export_has_members_sections_and_registered_ones(registry: list[str]) ->
         "has_password": True,
     }
     assert data["email_preferences"] == {
-        "email_vote_invitations": True, "email_reminders": True, "email_news": True,
-    }  # fmt: skip
+        "email_vote_invitations": True,
+        "email_reminders": True,
+        "email_news": True,
+    }
     assert data["email_addresses"] == [
         {"email": "ana@example.org", "verified": True, "primary": True},
         {"email": "ana.work@example.org", "verified": False, "primary": False},
@@ -130,8 +144,10 @@ def test_delete_my_account_anonymises_keeps_records_and_ends_sessions(client: Cl
     assert erased.has_usable_password() is False
     assert erased.erased_at is not None
     assert (erased.email_vote_invitations, erased.email_reminders, erased.email_news) == (
-        False, False, False,
-    )  # fmt: skip
+        False,
+        False,
+        False,
+    )
     assert list(erased.groups.all()) == []
     assert EmailAddress.objects.filter(user_id=user.pk).count() == 0
 
@@ -139,8 +155,11 @@ def test_delete_my_account_anonymises_keeps_records_and_ends_sessions(client: Cl
     assert set(rows) == {"receipt:in_123", "account:pending"}  # kept: they are records
     receipt = rows["receipt:in_123"]
     assert (receipt.status, receipt.subject, receipt.body_text, receipt.to) == (
-        "sent", "Your receipt", "", f"deleted-{user.pk}@invalid",
-    )  # fmt: skip
+        "sent",
+        "Your receipt",
+        "",
+        f"deleted-{user.pk}@invalid",
+    )
     assert rows["account:pending"].status == "skipped"  # never sent to a deleted person
 
     # The other device is logged out on its next request.
@@ -233,8 +252,10 @@ def test_a_before_hook_can_stop_the_deletion_with_a_message(
     assert registry == []  # the later phase never ran
     unchanged = User.objects.get(pk=user.pk)
     assert (unchanged.email, unchanged.display_name, unchanged.is_active) == (
-        "ana@example.org", "Ana Novak", True,
-    )  # fmt: skip
+        "ana@example.org",
+        "Ana Novak",
+        True,
+    )
     assert unchanged.erased_at is None
     assert EmailAddress.objects.filter(user=user).count() == 2
     assert OutboundEmail.objects.get(key="receipt:in_123").body_text != ""

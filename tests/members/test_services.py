@@ -71,8 +71,8 @@ def test_gives_an_address_to_accounts_made_without_one() -> None:
 def test_works_inside_the_callers_transaction() -> None:
     UserFactory(email="reader@example.org")
     with transaction.atomic():
-        user, created = user_get_or_create_for_email(email="Reader@example.org")
-        again, created_again = user_get_or_create_for_email(email="second@example.org")
+        _, created = user_get_or_create_for_email(email="Reader@example.org")
+        _, created_again = user_get_or_create_for_email(email="second@example.org")
     assert created is False
     assert created_again is True
     assert User.objects.count() == 2
@@ -126,8 +126,10 @@ def test_profile_update() -> None:
     profile_update(user=user, display_name="  Olena  ", country="UA", preferred_language="uk")
     user.refresh_from_db()
     assert (user.display_name, user.country.code, user.preferred_language) == (
-        "Olena", "UA", "uk",
-    )  # fmt: skip
+        "Olena",
+        "UA",
+        "uk",
+    )
     with pytest.raises(ValueError, match="unsupported language"):
         profile_update(user=user, display_name="", country="", preferred_language="de")
 
@@ -138,8 +140,10 @@ def test_preferences_update_and_unsubscribe() -> None:
     preferences_update(user=user, email_news=False, email_reminders=True)
     user.refresh_from_db()
     assert (user.email_vote_invitations, user.email_reminders, user.email_news) == (
-        True, True, False,
-    )  # fmt: skip
+        True,
+        True,
+        False,
+    )
     with pytest.raises(LookupError):
         preferences_update(user=user, email_receipts=False)  # receipts have no switch
 
@@ -147,8 +151,10 @@ def test_preferences_update_and_unsubscribe() -> None:
     assert preference_unsubscribe(user_id=user.pk, preference="email_vote_invitations") == user
     user.refresh_from_db()
     assert (user.email_vote_invitations, user.email_reminders, user.email_news) == (
-        False, True, False,
-    )  # fmt: skip
+        False,
+        True,
+        False,
+    )
     assert preference_unsubscribe(user_id=999_999, preference="email_news") is None
 
 
