@@ -7,6 +7,18 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
 
     def ready(self) -> None:
+        from members import navigation, privacy
+
+        from .privacy import anonymise_billing, cancel_subscriptions, export_billing
         from .receipts import register_kinds
 
         register_kinds()
+        navigation.register_account_nav_item(
+            url_name="billing:my_support", label=_("My support"), order=15
+        )
+        navigation.register_member_detail_section("billing/staff/member_section.html")
+        privacy.register_exporter("billing", export_billing)
+        privacy.register_eraser("billing.cancel_subscriptions", cancel_subscriptions)
+        privacy.register_eraser(
+            "billing.anonymise", anonymise_billing, phase=privacy.ANONYMISE
+        )

@@ -161,7 +161,10 @@ def _session_params(
     *, user: User | None, choice: Choice, price: TierPrice | None, amount: int
 ) -> dict[str, Any]:
     site = settings.SITE_URL
-    metadata: dict[str, str] = {"tier": choice.tier.slug if choice.tier else ""}
+    # Stripe reads an empty metadata value as "unset this key", so absent keys are left out.
+    metadata: dict[str, str] = {}
+    if choice.tier is not None:
+        metadata["tier"] = choice.tier.slug
     if user is not None:
         metadata["user_id"] = str(user.pk)
     if price is not None:

@@ -233,6 +233,7 @@ def refund_issue(*, payment: Payment, amount: int, by: User | None, reason: str 
     The idempotency key names the payment and the refunded total it leads to, so a double
     click refunds once while a later, second partial refund goes through.
     """
+    payment = Payment.objects.get(pk=payment.pk)  # the refunded total as it is now
     if amount <= 0 or amount > payment.amount - payment.amount_refunded:
         raise ValueError("The refund must be more than zero and at most what is left.")
     charge_id = payment.stripe_charge_id or _latest_charge(payment.stripe_payment_intent_id).get(

@@ -35,13 +35,25 @@ def _clean_mailbox() -> None:
 
 
 @pytest.fixture(scope="session")
-def worker_env(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def stripe_api_base() -> str:
+    """The address the Stripe stand-in will listen on, fixed for the whole session so that
+    this process and the worker process talk to the same one."""
+    from scripts.devstack import free_port
+
+    base = f"http://127.0.0.1:{free_port()}"
+    settings.STRIPE_API_BASE = base
+    os.environ["STRIPE_API_BASE"] = base
+    return base
+
+
+@pytest.fixture(scope="session")
+def worker_env(django_db_setup: None, stripe_api_base: str) -> dict[str, str]:
     """The environment a child process (worker, server) needs to share the test database."""
     env = dict(os.environ)
     env["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
     env["DATABASE_URL"] = _database_url_for(settings.DATABASES["default"]["NAME"])
     env["EMAIL_FILE_PATH"] = str(settings.EMAIL_FILE_PATH)
-    env["STRIPE_API_BASE"] = settings.STRIPE_API_BASE
+    env["STRIPE_API_BASE"] = stripe_api_base
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
@@ -81,6 +93,38 @@ def celery_worker(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="session")
+def stripe_server(
+    stripe_api_base: str, live_server: object, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The Stripe stand-in, a real server process, sending signed webhooks to the live site."""
+    from fakestripe.testing import running_server
+
+    port = int(stripe_api_base.rsplit(":", 1)[1])
+    webhook = (f"{live_server.url}/stripe/webhook/", settings.STRIPE_WEBHOOK_SECRET)  # type: ignore[attr-defined]
+    with running_server(
+        port=port, data_dir=tmp_path_factory.mktemp("fakestripe"), webhooks=[webhook]
+    ) as base:
+        assert base == stripe_api_base
+        yield base
+
+
+@pytest.fixture
+def stripe_stand_in(stripe_server: str, celery_worker: object) -> Iterator[object]:
+    """A clean stand-in (state and held webhooks reset) with the demo tiers pushed to it, the
+    live site receiving its webhooks, and the worker processing them. Returns its control
+    client."""
+    from billing.demo import seed_and_sync_tiers
+    from fakestripe.control import FakeStripeControl
+
+    control = FakeStripeControl(stripe_server)
+    control.reset()
+    seed_and_sync_tiers()
+    control.wait_idle()  # the catalog's own events arrive before the test starts
+    yield control
+    control.wait_idle()
 
 
 # Browser fixtures live in their own module; importing them here makes them available to all.

@@ -30,7 +30,7 @@ def test_lists_tiers_with_monthly_prices_by_default(client: Client, tiers: None)
 def test_annual_prices_show_the_saving_in_the_chosen_currency(client: Client, tiers: None) -> None:
     html = client.get("/support/?interval=year&currency=usd").content.decode()
     assert "$50 a year" in html
-    # 12 × $5 = $60 against $50 a year: 17 % less.
+    # 12 x $5 = $60 against $50 a year: 17 % less.
     assert "Save 17% compared with monthly" in html
     assert "Pay $50 a year" in html
 

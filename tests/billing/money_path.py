@@ -1,0 +1,33 @@
+"""Helpers for end-to-end money tests: the test client starts checkouts, the Stripe stand-in
+takes payments and sends webhooks to the live site, and the real worker processes them."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.test import Client
+
+from billing.models import CheckoutSession, WebhookEvent
+from members.models import OutboundEmail
+from tests.utils import wait_for
+
+
+def start_checkout(client: Client, **data: str) -> CheckoutSession:
+    fields = {"tier": "reader", "currency": "eur", "interval": "month", **data}
+    response = client.post("/support/checkout/", fields)
+    assert response.status_code == 303, response.content.decode()[:2000]
+    return CheckoutSession.objects.get(url=response["Location"])
+
+
+def drain(control: object, *, timeout: float = 60) -> None:
+    """Wait until the stand-in has delivered everything and the worker processed the inbox
+    and sent every email it queued."""
+    control.wait_idle(timeout=timeout)  # type: ignore[attr-defined]
+    wait_for(lambda: not WebhookEvent.objects.filter(status="pending").exists(), timeout=timeout)
+    wait_for(
+        lambda: (
+            not OutboundEmail.objects.filter(Q(status="pending") | Q(status="sending")).exists()
+        ),
+        timeout=timeout,
+    )
+    failed = list(WebhookEvent.objects.filter(status="failed").values_list("type", "last_error"))
+    assert failed == [], failed
