@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from members.models import OutboundEmail, User
+from members.services import user_get_or_create_for_email
 from tests.members.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -377,3 +378,59 @@ def test_password_reset_for_an_unknown_address_looks_the_same(client: Client) ->
     unknown = client.post(reverse("account_reset_password"), {"email": "nobody@example.org"})
     assert known.status_code == unknown.status_code == 302
     assert known["Location"] == unknown["Location"]
+
+
+# --- Accounts that billing created after a payment ------------------------------------------
+
+
+def test_an_account_made_at_checkout_logs_in_by_code_which_verifies_the_address(
+    client: Client,
+) -> None:
+    user, _ = user_get_or_create_for_email(email="Patron@Example.org", display_name="Pat")
+    request_code(client, "patron@example.org")
+    code = code_in(account_mail("patron@example.org")[0].body_text)
+    done = client.post(reverse("account_confirm_login_code"), {"code": code})
+    assert done.status_code == 302
+    assert client.session[SESSION_KEY] == str(user.pk)
+    # Receiving the code proved the mailbox: the address is now verified.
+    assert list(EmailAddress.objects.values_list("email", "verified")) == [
+        ("patron@example.org", True)
+    ]
+    # With no password yet, the password page offers to set one.
+    password_page = client.get(reverse("account_change_password"))
+    assert password_page.status_code == 302
+    assert password_page["Location"] == reverse("account_set_password")
+    assert b"Set a password" in client.get(reverse("account_set_password")).content
+
+
+def test_an_account_made_at_checkout_can_reset_a_password(client: Client) -> None:
+    user, _ = user_get_or_create_for_email(email="patron@example.org")
+    client.post(reverse("account_reset_password"), {"email": "patron@example.org"})
+    [mail] = account_mail("patron@example.org")
+    assert mail.user == user
+    assert "/accounts/password/reset/key/" in mail.body_text
+
+
+# --- allauth pages we did not rewrite still render inside our layout ---------------------
+
+
+@pytest.mark.parametrize(
+    ("url_name", "logged_in"),
+    [
+        ("account_inactive", False),
+        ("account_email_verification_sent", False),
+        ("account_reauthenticate", True),
+        ("account_email", True),
+        ("account_change_password", True),
+        ("account_logout", True),
+    ],
+)
+def test_account_pages_render_in_our_layout(client: Client, url_name: str, logged_in: bool) -> None:
+    if logged_in:
+        client.force_login(UserFactory())
+    response = client.get(reverse(url_name))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'class="site-header"' in html
+    assert 'class="language-switcher"' in html
+    assert "<h1>" in html
