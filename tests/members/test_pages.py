@@ -9,6 +9,7 @@ from django.urls import reverse
 from members import navigation
 from members.mail.services import email_enqueue
 from members.preferences import email_allowed
+from members.roles import roles_sync
 from tests.members.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -167,3 +168,9 @@ def test_staff_member_pages_check_the_permission(
     assert client.get(reverse("members:staff_members")).status_code == status
     detail = client.get(reverse("members:staff_member_detail", args=[member.pk]))
     assert detail.status_code == status
+
+
+def test_every_permission_the_roles_name_exists() -> None:
+    counts = roles_sync(strict=True)
+    assert counts["staff"] >= 3
+    assert counts["finance"] >= 2

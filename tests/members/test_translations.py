@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from members.management.commands.compile_translations import compile_catalogue
+from members.models import User
 from tests.members.factories import UserFactory
 
 PO = Path(settings.BASE_DIR) / "locale" / "uk" / "LC_MESSAGES" / "django.po"
@@ -64,3 +65,14 @@ def test_pages_in_ukrainian(client: Client) -> None:
     prefs = client.get(reverse("members:preferences")).content.decode()
     assert "Запрошення до голосування" in prefs
     assert "Зберегти налаштування листів</button>" in prefs
+
+
+@pytest.mark.django_db
+def test_signing_up_on_the_ukrainian_site_keeps_ukrainian_for_emails(client: Client) -> None:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "uk"
+    password = "a-long-and-unusual-passphrase-42"
+    client.post(
+        reverse("account_signup"),
+        {"email": "olena@example.org", "password1": password, "password2": password},
+    )
+    assert User.objects.get(email="olena@example.org").preferred_language == "uk"
