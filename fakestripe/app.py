@@ -19,6 +19,7 @@ log = logging.getLogger("fakestripe.http")
 
 HOSTED_PREFIXES = ("/c/", "/p/", "/i/", "/receipts/")
 MAX_BODY = 1 << 20
+MAX_QUERY = 64 << 10
 
 
 def is_hosted(path: str) -> bool:
@@ -36,6 +37,8 @@ def create_app(rt: Runtime) -> Flask:
     app.extensions["fakestripe"] = rt
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.url_map.strict_slashes = False
+    # Werkzeug would answer "//" with an HTML redirect; Stripe answers with a JSON 404.
+    app.url_map.merge_slashes = False
     for blueprint in blueprints():
         app.register_blueprint(blueprint)
     app.register_blueprint(control_api.bp)
@@ -45,6 +48,12 @@ def create_app(rt: Runtime) -> Flask:
     def start_request() -> None:
         g.request_id = new_id("req", 14)
         g.started = time.monotonic()
+        if len(request.query_string) > MAX_QUERY:
+            raise StripeError(
+                f"The query string is too long (limit {MAX_QUERY} bytes).",
+                status=414,
+                code="parameter_invalid",
+            )
         if request.path.startswith("/v1/"):
             g.api_key = authenticate()
 
@@ -64,6 +73,8 @@ def create_app(rt: Runtime) -> Flask:
 
     @app.errorhandler(StripeError)
     def stripe_error(exc: StripeError) -> Response:
+        if is_hosted(request.path):
+            return hosted.error_page(exc.status, exc.message)
         return error_response(exc)
 
     @app.errorhandler(HTTPException)

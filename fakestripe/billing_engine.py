@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("fakestripe.billing")
 
-MAX_STEPS = 100_000
+MAX_STEPS = 20_000
 INCOMPLETE_EXPIRY = 23 * 3600
 RENEWING = ("active", "past_due", "unpaid", "trialing")
 
@@ -106,7 +106,7 @@ def process_due(rt: Runtime, until: int) -> list[dict[str, Any]]:
         with rt.store.clock.frozen_at(max(action.at, 0)):
             HANDLERS[action.kind](rt, action.object_id)
         done.append({"at": action.at, "action": action.kind, "object": action.object_id})
-    raise RuntimeError("fakestripe: too many billing steps; is something not advancing?")
+    raise invalid(f"Stopped after {MAX_STEPS} billing steps; advance the clock in smaller steps.")
 
 
 def advance(rt: Runtime, to: int) -> list[dict[str, Any]]:

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 bp = Blueprint("control", __name__, url_prefix="/_control")
 
 DAY = 86_400
+MAX_WAIT_SECONDS = 120
+# One advance may cover years of monthly renewals, but not centuries of them.
+MAX_ADVANCE_SECONDS = 5 * 366 * DAY
 DISPUTE_REASONS = (
     "bank_cannot_process",
     "credit_not_processed",
@@ -69,7 +72,7 @@ def _int(
         raise invalid(f"{key} must be a number", param=key)
     try:
         number = int(float(value))
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise invalid(f"{key} must be a number", param=key) from exc
     if number < minimum or number > 10**12:
         raise invalid(f"{key} is out of range", param=key)
@@ -177,6 +180,8 @@ def clock_advance() -> Response:
             seconds += (_int(data, "days", 0) or 0) * DAY
             target = now + seconds
         assert target is not None
+        if target - now > MAX_ADVANCE_SECONDS:
+            raise invalid("Advance the clock by at most five years per call.", param="seconds")
         processed = advance(rt, target)
         return json_response({"now": rt.now(), "previous": now, "processed": processed})
 
@@ -295,7 +300,7 @@ def deliveries() -> Response:
 def wait_idle() -> Response:
     rt = runtime()
     data = body()
-    timeout = float(_int(data, "timeout", 30) or 30)
+    timeout = float(min(_int(data, "timeout", 30) or 30, MAX_WAIT_SECONDS))
     idle = rt.webhooks.wait_idle(timeout)
     return json_response({"idle": idle, "pending": rt.webhooks.pending()})
 

@@ -17,6 +17,8 @@ from fakestripe.runtime import Runtime
 
 log = logging.getLogger("fakestripe")
 
+MAX_HEADER_BYTES = 8 << 20
+
 
 def _requeue_undelivered(rt: Runtime) -> None:
     """Deliveries that were still pending when the previous process stopped."""
@@ -51,6 +53,9 @@ def serve(settings: Settings) -> int:
         threads=settings.threads,
         ident="fakestripe",
         clear_untrusted_proxy_headers=True,
+        # Oversized requests must reach the app, which answers with a Stripe-shaped error,
+        # instead of waitress's plain-text one.
+        max_request_header_size=MAX_HEADER_BYTES,
     )
     rt.port = server.effective_port  # type: ignore[union-attr]
     ticker = Ticker(rt, settings.tick_seconds)
