@@ -231,7 +231,15 @@ def wait_http(url: str, timeout: float = 30) -> None:
             time.sleep(0.2)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run_site() -> int:
+    # Ctrl-C and a plain `kill` both stop everything cleanly, also when a shell started us in
+    # the background with SIGINT ignored.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "8000"))
     stripe_port = int(os.environ.get("FAKESTRIPE_PORT", "12111"))
@@ -260,6 +268,7 @@ def run_site() -> int:
                         "--port", str(stripe_port),
                         "--data-dir", str(VAR / "fakestripe"),
                         "--webhook", webhook,
+                        "--business-name", os.environ.get("NEWSROOM_NAME", "The Harbour Ledger"),
                     ],
                 )  # fmt: skip
                 wait_http(f"{stripe_base}/_control/health")
@@ -297,7 +306,7 @@ def banner(env: dict[str, str], host: str, port: int, stripe_base: str) -> None:
         f"    Stripe stand-in    {stripe_base}/",
         "  Demo logins (password: demo-password-2026):",
         "    staff@example.org     staff, finance and editor roles",
-        "    reader@example.org    a reader with an email to verify nothing",
+        "    reader@example.org    a reader, not a patron yet",
         "  Test cards on the stand-in's checkout page: 4242 4242 4242 4242 pays,",
         "  4000 0000 0000 0002 is declined. Ctrl-C stops everything.",
         "",

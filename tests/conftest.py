@@ -103,9 +103,14 @@ def stripe_server(
     from fakestripe.testing import running_server
 
     port = int(stripe_api_base.rsplit(":", 1)[1])
+    # Stripe redirects the reader back to SITE_URL: here, the live test server.
+    settings.SITE_URL = live_server.url  # type: ignore[attr-defined]
     webhook = (f"{live_server.url}/stripe/webhook/", settings.STRIPE_WEBHOOK_SECRET)  # type: ignore[attr-defined]
     with running_server(
-        port=port, data_dir=tmp_path_factory.mktemp("fakestripe"), webhooks=[webhook]
+        port=port,
+        data_dir=tmp_path_factory.mktemp("fakestripe"),
+        webhooks=[webhook],
+        business_name=settings.NEWSROOM["NAME"],
     ) as base:
         assert base == stripe_api_base
         yield base
