@@ -117,6 +117,16 @@ def stripe_server(
 
 
 @pytest.fixture
+def stripe_api(stripe_server: str) -> object:
+    """A clean Stripe stand-in for tests that only call its API (no worker needed)."""
+    from fakestripe.control import FakeStripeControl
+
+    control = FakeStripeControl(stripe_server)
+    control.reset()
+    return control
+
+
+@pytest.fixture
 def stripe_stand_in(stripe_server: str, celery_worker: object) -> Iterator[object]:
     """A clean stand-in (state and held webhooks reset) with the demo tiers pushed to it, the
     live site receiving its webhooks, and the worker processing them. Returns its control
