@@ -76,5 +76,5 @@ def serve(settings: Settings) -> int:
         ticker.stop()
         rt.webhooks.stop()
         rt.store.close()
-        log.info("fakestripe: stopped")
+        print("fakestripe stopped", flush=True)  # noqa: T201 - pairs with the start-up line
     return 0

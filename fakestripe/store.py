@@ -179,7 +179,7 @@ class Store:
 
     def _save_loop(self) -> None:
         while not self._stop.is_set():
-            if self._dirty.wait(timeout=0.5):
+            if self._dirty.wait(timeout=0.5) and not self._stop.is_set():
                 # Coalesce bursts of writes (one API call touches many objects).
                 self._stop.wait(self.save_interval)
                 try:
@@ -189,6 +189,7 @@ class Store:
 
     def close(self) -> None:
         self._stop.set()
+        self._dirty.set()  # wakes the saver so it can notice the stop
         if self._saver is not None:
             self._saver.join(timeout=5)
         if self.data_dir is not None:

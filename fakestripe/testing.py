@@ -91,24 +91,29 @@ def running_server(
         for url, secret in webhooks:
             args += ["--webhook", f"{url}={secret}"]
         args += _option_args(opts)
-        child_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-        child_env.pop("FAKESTRIPE_WEBHOOKS", None)
+        # Endpoints come from the arguments (or an explicit env), not from the caller's shell.
+        inherited = {k: v for k, v in os.environ.items() if k != "FAKESTRIPE_WEBHOOKS"}
+        child_env = {**inherited, "PYTHONUNBUFFERED": "1", **(env or {})}
         project_root = str(Path(__file__).resolve().parent.parent)
         child_env["PYTHONPATH"] = os.pathsep.join(
             p for p in (project_root, child_env.get("PYTHONPATH")) if p
         )
         with log_file.open("ab") as log:
+            # The log may hold earlier runs (same data dir); only this run's lines count.
+            offset = log.tell()
             process = subprocess.Popen(
                 args, stdout=log, stderr=subprocess.STDOUT, env=child_env, cwd=project_root
             )
         try:
-            base_url = _wait_for_start(process, log_file, startup_timeout)
+            base_url = _wait_for_start(process, log_file, offset, startup_timeout)
             yield base_url
         finally:
             _stop(process)
 
 
-def _wait_for_start(process: subprocess.Popen[bytes], log_file: Path, timeout: float) -> str:
+def _wait_for_start(
+    process: subprocess.Popen[bytes], log_file: Path, offset: int, timeout: float
+) -> str:
     deadline = time.monotonic() + timeout
     base_url = None
     while time.monotonic() < deadline:
@@ -117,7 +122,9 @@ def _wait_for_start(process: subprocess.Popen[bytes], log_file: Path, timeout: f
                 f"fakestripe exited with {process.returncode}:\n{_tail(log_file)}"
             )
         if base_url is None:
-            match = _LISTENING.search(log_file.read_text(encoding="utf-8", errors="replace"))
+            with log_file.open("rb") as fh:
+                fh.seek(offset)
+                match = _LISTENING.search(fh.read().decode("utf-8", "replace"))
             if match:
                 base_url = match.group(1)
         if base_url and _healthy(base_url):
