@@ -256,6 +256,10 @@ def test_expand(client: stripe.StripeClient, control: FakeStripeControl) -> None
     assert txn.object == "balance_transaction"
     assert txn.fee == round(500 * 0.015) + 25
     assert txn.net == 500 - txn.fee
+    through_parent = client.v1.invoices.retrieve(
+        invoice.id, params={"expand": ["parent.subscription_details.subscription"]}
+    )
+    assert through_parent.parent.subscription_details.subscription.id == sub.id
     listed = client.v1.subscriptions.list(params={"expand": ["data.customer"]})
     assert listed.data[0].customer.id == expanded.customer.id
     with pytest.raises(stripe.InvalidRequestError, match="cannot be expanded"):

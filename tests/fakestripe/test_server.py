@@ -74,7 +74,7 @@ def test_undelivered_webhooks_are_sent_after_a_restart(tmp_path: Path) -> None:
         with running_server(data_dir=tmp_path, webhooks=hooks, retry_base_seconds=30) as base:
             customer = _client(base).v1.customers.create(params={"email": "late@example.com"})
             control = FakeStripeControl(base)
-            receiver.wait_for(lambda: control.deliveries())
+            receiver.wait_for(control.deliveries)
         assert receiver.events == []
         with running_server(data_dir=tmp_path, webhooks=hooks) as base:
             receiver.wait_for(lambda: receiver.of_type("customer.created"))
