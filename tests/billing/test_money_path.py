@@ -56,6 +56,8 @@ def test_member_becomes_a_patron_with_exactly_one_receipt(stripe_stand_in: objec
         member, membership, 500, "eur"
     )  # fmt: skip
     assert payment.billing_reason == "subscription_create"
+    assert payment.fee is not None
+    assert 0 < payment.fee < payment.amount
     assert payment.stripe_invoice_id
     assert payment.stripe_charge_id
 
@@ -322,3 +324,30 @@ def test_refund_and_dispute_are_recorded(stripe_stand_in: object) -> None:
     stripe_stand_in.close_dispute(dispute["id"], status="lost")  # type: ignore[attr-defined]
     drain(stripe_stand_in)
     assert payment.disputes.get().status == "lost"
+
+
+def test_second_subscription_from_another_tab_is_cancelled_and_refunded(
+    stripe_stand_in: object,
+) -> None:
+    member = UserFactory()
+    client = Client()
+    client.force_login(member)
+    # Two tabs, two tiers, both paid: the member must end with one membership.
+    first = start_checkout(client, tier="reader")
+    second = start_checkout(client, tier="insider")
+    stripe_stand_in.pay_checkout_session(first.stripe_session_id)  # type: ignore[attr-defined]
+    drain(stripe_stand_in)
+    stripe_stand_in.pay_checkout_session(second.stripe_session_id)  # type: ignore[attr-defined]
+    drain(stripe_stand_in)
+
+    live = Membership.objects.get(status="active")
+    assert live.tier.slug == "reader"
+    duplicate = Membership.objects.get(tier__slug="insider")
+    assert duplicate.status == "canceled"
+    assert "Duplicate of" in duplicate.note
+    refunded = Payment.objects.get(membership=duplicate)
+    assert (refunded.amount_refunded, refunded.status) == (1200, "refunded")
+    from billing import gateway
+
+    at_stripe = gateway.subscription_retrieve(subscription_id=duplicate.stripe_subscription_id)
+    assert at_stripe["status"] == "canceled"
