@@ -281,6 +281,8 @@ def run_site() -> int:
             sup.start("beat", [PYTHON, "-m", "celery", "-A", "config", "beat", "-l", "INFO",
                                "--schedule", str(VAR / "celerybeat-schedule")])  # fmt: skip
             wait_http(f"http://127.0.0.1:{port}/healthz", timeout=60)
+            if env["STRIPE_API_BASE"] == stripe_base:
+                manage(env, "seed_demo_payments")
             banner(env, host, port, stripe_base)
             while (gone := sup.dead()) is None:
                 time.sleep(0.5)
@@ -307,6 +309,7 @@ def banner(env: dict[str, str], host: str, port: int, stripe_base: str) -> None:
         "  Demo logins (password: demo-password-2026):",
         "    staff@example.org     staff, finance and editor roles",
         "    reader@example.org    a reader, not a patron yet",
+        "    ana@example.org       a Reader patron (€5 a month); ben@example.org: Insider",
         "  Test cards on the stand-in's checkout page: 4242 4242 4242 4242 pays,",
         "  4000 0000 0000 0002 is declined. Ctrl-C stops everything.",
         "",

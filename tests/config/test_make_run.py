@@ -17,7 +17,7 @@ import psutil
 import pytest
 
 from scripts.devstack import free_port, port_is_open
-from tests.utils import wait_for
+from tests.utils import mailbox, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,6 +64,17 @@ def test_make_run_serves_the_demo_and_ctrl_c_stops_everything(tmp_path: Path) ->
         text = log.read_text()
         assert re.search(r"Site\s+http://127\.0\.0\.1:\d+/", text)
         assert "staff@example.org" in text
+        assert "ana@example.org: paid reader" in text
+        # The demo payments went the whole way: stand-in, webhook, worker, receipt on disk.
+        receipts = wait_for(
+            lambda: [
+                m
+                for m in mailbox(tmp_path / "var" / "mail")
+                if m["Subject"].startswith("Your receipt")
+            ],
+            timeout=60,
+        )
+        assert {m["To"] for m in receipts} <= {"ana@example.org", "ben@example.org"}
         assert "demo-password-2026" in text
         children = psutil.Process(proc.pid).children(recursive=True)
         # Every process the command started, and the embedded PostgreSQL it started.
