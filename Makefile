@@ -40,6 +40,13 @@ browser:
 	@test -x $(CHROMIUM) || { echo "Installing Debian's chromium for the browser tests"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
+# wrk (the load generator of `make bench`, and of the quick bench in `make test`) also comes
+# from Debian, the same way.
+.PHONY: wrk
+wrk:
+	@command -v wrk >/dev/null || { echo "Installing Debian's wrk for the benchmarks"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
+
 .PHONY: run
 run: venv
 	$(DEVSTACK) run
@@ -55,7 +62,7 @@ fmt: venv
 	$(BIN)/ruff check --fix .
 
 .PHONY: test
-test: venv browser lint
+test: venv browser wrk lint
 	$(DEPLOY_ENV) $(BIN)/python manage.py check --deploy --fail-level WARNING
 	$(DEVSTACK) exec -- $(MAKE) --no-print-directory test-in-stack
 
@@ -64,6 +71,12 @@ test: venv browser lint
 test-in-stack:
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The site and a bare Django baseline under gunicorn on the same embedded (or given)
+# PostgreSQL and Redis, loaded by wrk; writes bench/results.md. A few minutes; see bench/.
+.PHONY: bench
+bench: venv wrk
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 .PHONY: clean
 clean:

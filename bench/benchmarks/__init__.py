@@ -1,0 +1,7 @@
+"""Every benchmark, in the order they run. A new benchmark is one module and one line here."""
+
+from .base import Benchmark
+from .support_page import SupportPage
+from .webhook_ingest import WebhookIngest
+
+ALL: list[type[Benchmark]] = [SupportPage, WebhookIngest]
