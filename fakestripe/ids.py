@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import random
 import secrets
 import string
 
 _ALPHABET = string.ascii_letters + string.digits
+# Ids only need to be unique and unguessable enough for a test double; secrets (webhook
+# signing secrets, client secrets, portal tokens) use the secrets module.
+_rng = random.Random(secrets.randbits(128))
 
 # Lengths imitate real ids so that code with length assumptions (db columns) sees realistic data.
 _LENGTHS = {
@@ -21,7 +25,7 @@ _LENGTHS = {
 
 def new_id(prefix: str, length: int | None = None) -> str:
     size = length or _LENGTHS.get(prefix, 24)
-    body = "".join(secrets.choice(_ALPHABET) for _ in range(size))
+    body = "".join(_rng.choices(_ALPHABET, k=size))
     if size >= 24 and prefix not in {"cs_test", "inpay", "il"}:
         # Stripe's long ids start with a version digit, e.g. sub_1P...; keep that look.
         body = "1" + body[1:]

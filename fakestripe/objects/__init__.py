@@ -7,7 +7,6 @@ item's price, a charge's refunds); all others are returned as stored.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -26,8 +25,17 @@ def renderer(type_: str) -> Callable[[Renderer], Renderer]:
     return register
 
 
+def clone(value: Any) -> Any:
+    """Deep copy of JSON data; several times faster than copy.deepcopy on these objects."""
+    if type(value) is dict:
+        return {key: clone(item) for key, item in value.items()}
+    if type(value) is list:
+        return [clone(item) for item in value]
+    return value
+
+
 def render(rt: Runtime, obj: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(obj)
+    out = clone(obj)
     fn = _RENDERERS.get(str(obj.get("object")))
     return fn(rt, out) if fn else out
 

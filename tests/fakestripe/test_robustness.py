@@ -24,7 +24,7 @@ from fakestripe.testing import running_server
 
 pytestmark = pytest.mark.stripe
 
-ROUNDS_PER_ROUTE = 8
+ROUNDS_PER_ROUTE = 6
 API_KEY = "sk_test_fuzz"
 
 JUNK_VALUES: list[Any] = [
@@ -235,4 +235,4 @@ def test_garbage_never_crashes_the_server(tmp_path: Any) -> None:
         assert too_big.status_code == 413
         assert too_big.json()["error"]["type"] == "invalid_request_error"
         assert FakeStripeControl(base).health()["status"] == "ok"
-        assert len(cases) > 2500
+        assert len(cases) > 2000
