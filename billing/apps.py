@@ -19,6 +19,4 @@ class BillingConfig(AppConfig):
         navigation.register_member_detail_section("billing/staff/member_section.html")
         privacy.register_exporter("billing", export_billing)
         privacy.register_eraser("billing.cancel_subscriptions", cancel_subscriptions)
-        privacy.register_eraser(
-            "billing.anonymise", anonymise_billing, phase=privacy.ANONYMISE
-        )
+        privacy.register_eraser("billing.anonymise", anonymise_billing, phase=privacy.ANONYMISE)

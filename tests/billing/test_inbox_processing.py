@@ -25,12 +25,15 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.mark.worker
 def test_an_unhandled_type_is_stored_and_ignored(celery_worker: object) -> None:
-    body, signature = signed(event_for("customer.updated", fixture("customer")))
+    event = event_for("customer.updated", fixture("customer"))
+    body, signature = signed(event)
     response = Client().post(
         "/stripe/webhook/", body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature
     )
     assert response.status_code == 200
-    row = wait_for(lambda: WebhookEvent.objects.filter(status="ignored").first())
+    row = wait_for(
+        lambda: WebhookEvent.objects.filter(stripe_id=event["id"], status="ignored").first()
+    )
     assert (row.type, row.attempts) == ("customer.updated", 1)
 
 

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -32,8 +35,18 @@ def get(url: str) -> tuple[int, str]:
         return 0, ""
 
 
+@pytest.fixture
+def fresh_var() -> Iterator[Path]:
+    """A new, empty var/ folder inside the project: the embedded PostgreSQL runs as its own
+    system user when we are root, and the project folder is one it can always traverse."""
+    path = Path(tempfile.mkdtemp(prefix="make-run-", dir=ROOT / "var"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.mark.worker
-def test_make_run_serves_the_demo_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
+def test_make_run_serves_the_demo_and_ctrl_c_stops_everything(fresh_var: Path) -> None:
+    tmp_path = fresh_var
     port, stripe_port = free_port(), free_port()
     env = {
         k: v
