@@ -117,13 +117,14 @@ def stripe_server(
 
 
 @pytest.fixture
-def stripe_api(stripe_server: str) -> object:
+def stripe_api(stripe_server: str) -> Iterator[object]:
     """A clean Stripe stand-in for tests that only call its API (no worker needed)."""
     from fakestripe.control import FakeStripeControl
 
     control = FakeStripeControl(stripe_server)
     control.reset()
-    return control
+    yield control
+    control.wait_idle()  # this test's webhooks are delivered before the next test starts
 
 
 @pytest.fixture
