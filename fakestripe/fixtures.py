@@ -6,7 +6,6 @@ the values are then set explicitly (the fixture's values are placeholders, not r
 
 from __future__ import annotations
 
-import copy
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -19,14 +18,6 @@ FIXTURES_PATH = Path(__file__).with_name("fixtures3.json")
 def _resources() -> dict[str, Any]:
     with FIXTURES_PATH.open(encoding="utf-8") as fh:
         return json.load(fh)["resources"]
-
-
-def fixture(type_: str) -> dict[str, Any]:
-    return copy.deepcopy(_resources()[type_])
-
-
-def has_fixture(type_: str) -> bool:
-    return type_ in _resources()
 
 
 def _nulled(value: Any) -> Any:

@@ -12,7 +12,7 @@ import logging
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -200,8 +200,3 @@ class Store:
             self._clear()
             self.clock.reset()
             self.mark_dirty()
-
-
-def iter_ids(items: Iterable[dict[str, Any]]) -> Iterator[str]:
-    for item in items:
-        yield item["id"]

@@ -112,14 +112,6 @@ def create_subscription(
     return sub, invoice
 
 
-def activate(rt: Runtime, sub: dict[str, Any]) -> None:
-    if sub["status"] == "active":
-        return
-    before = rt.render(sub)
-    sub["status"] = "active"
-    emit_updated(rt, "customer.subscription.updated", sub, before)
-
-
 # --- changes ------------------------------------------------------------------------------
 
 

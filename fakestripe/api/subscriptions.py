@@ -209,27 +209,7 @@ def create_subscription_route(rt: Runtime, params: dict[str, Any]) -> dict[str, 
     customer = rt.store.require("customer", params["customer"], param="customer", status=400)
     if not params["items"]:
         raise invalid("Missing required param: items.", param="items", code="parameter_missing")
-    prices = []
-    fake_sub = {"currency": None}
-    for index, spec in enumerate(params["items"]):
-        if "price" not in spec:
-            raise invalid(
-                f"Missing required param: items[{index}][price].",
-                param=f"items[{index}][price]",
-                code="parameter_missing",
-            )
-        fake_sub["currency"] = (
-            fake_sub["currency"]
-            or rt.store.require("price", spec["price"], param=f"items[{index}][price]", status=400)[
-                "currency"
-            ]
-        )
-        prices.append(
-            (
-                resolve_recurring_price(rt, fake_sub, spec["price"], f"items[{index}][price]"),
-                spec.get("quantity", 1),
-            )
-        )
+    prices = _subscription_prices(rt, params["items"])
     if len({interval_of(p) for p, _ in prices}) > 1:
         raise invalid(
             "All prices on a subscription must have the same `recurring.interval` and "
@@ -255,9 +235,8 @@ def create_subscription_route(rt: Runtime, params: dict[str, Any]) -> dict[str, 
         default_payment_method=pm["id"] if pm else None,
         description=params.get("description"),
     )
-    if invoice["status"] == "paid":
-        _activate(rt, sub)
-    elif behavior != "default_incomplete" and charge_pm is not None:
+    # A zero-amount first invoice is already paid (and the subscription active).
+    if invoice["status"] == "open" and behavior != "default_incomplete" and charge_pm:
         charge_invoice(rt, invoice, pm=charge_pm, automatic=False)
     if params.get("cancel_at_period_end") and sub["status"] == "active":
         before = rt.render(sub)
@@ -266,10 +245,25 @@ def create_subscription_route(rt: Runtime, params: dict[str, Any]) -> dict[str, 
     return rt.render(sub)
 
 
-def _activate(rt: Runtime, sub: dict[str, Any]) -> None:
-    from fakestripe.subscriptions import activate
-
-    activate(rt, sub)
+def _subscription_prices(
+    rt: Runtime, items: list[dict[str, Any]]
+) -> list[tuple[dict[str, Any], int]]:
+    """The items' prices; all must be active, recurring and in the first one's currency."""
+    prices: list[tuple[dict[str, Any], int]] = []
+    for index, spec in enumerate(items):
+        param = f"items[{index}][price]"
+        if "price" not in spec:
+            raise invalid(
+                f"Missing required param: {param}.", param=param, code="parameter_missing"
+            )
+        currency = (
+            prices[0][0]["currency"]
+            if prices
+            else rt.store.require("price", spec["price"], param=param, status=400)["currency"]
+        )
+        price = resolve_recurring_price(rt, {"currency": currency}, spec["price"], param)
+        prices.append((price, spec.get("quantity", 1)))
+    return prices
 
 
 def _attached_pm(rt: Runtime, customer: dict[str, Any], value: str, param: str) -> dict[str, Any]:
