@@ -7,12 +7,30 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
 
     def ready(self) -> None:
-        from members import navigation, privacy
+        from members import navigation, privacy, roles
 
         from .privacy import anonymise_billing, cancel_subscriptions, export_billing
         from .receipts import register_kinds
 
         register_kinds()
+        # Finance manages tiers and money (refunds through the admin); staff may look.
+        roles.register_role_permissions(
+            "finance",
+            {
+                *(f"billing.{a}_tier" for a in ("view", "add", "change")),
+                *(f"billing.{a}_tierprice" for a in ("view", "add", "change", "delete")),
+                "billing.view_membership",
+                "billing.view_payment",
+                "billing.change_payment",  # the refund action
+                "billing.view_refund",
+                "billing.view_dispute",
+                "billing.view_webhookevent",
+                "billing.view_checkoutsession",
+            },
+        )
+        roles.register_role_permissions(
+            "staff", {"billing.view_membership", "billing.view_payment", "billing.view_tier"}
+        )
         navigation.register_account_nav_item(
             url_name="billing:my_support", label=_("My support"), order=15
         )

@@ -28,6 +28,11 @@ ROLES: dict[str, set[str]] = {
 }
 
 
+def register_role_permissions(role: str, permissions: set[str]) -> None:
+    """Higher apps add the permissions their staff pages need (from AppConfig.ready)."""
+    ROLES.setdefault(role, set()).update(permissions)
+
+
 def roles_sync(*, strict: bool = False) -> dict[str, int]:
     """Create the role groups and give each exactly its permissions. Idempotent.
 

@@ -351,3 +351,32 @@ def test_second_subscription_from_another_tab_is_cancelled_and_refunded(
 
     at_stripe = gateway.subscription_retrieve(subscription_id=duplicate.stripe_subscription_id)
     assert at_stripe["status"] == "canceled"
+
+
+def test_finance_refunds_from_the_admin_and_staff_cannot(stripe_stand_in: object) -> None:
+    member = UserFactory()
+    client = Client()
+    client.force_login(member)
+    session = start_checkout(client, tier="patron")
+    stripe_stand_in.pay_checkout_session(session.stripe_session_id)  # type: ignore[attr-defined]
+    drain(stripe_stand_in)
+    payment = Payment.objects.get()
+    action = {"action": "refund_in_full", "_selected_action": [payment.pk]}
+
+    staff = Client()
+    staff.force_login(UserFactory(roles=["staff"], is_staff=True))
+    listing = staff.get("/admin/billing/payment/")
+    assert listing.status_code == 200  # staff may look
+    assert "refund_in_full" not in listing.content.decode()  # but are not offered refunds
+    staff.post("/admin/billing/payment/", action, follow=True)
+    payment.refresh_from_db()
+    assert payment.amount_refunded == 0
+
+    finance = Client()
+    finance.force_login(UserFactory(roles=["finance"], is_staff=True))
+    done = finance.post("/admin/billing/payment/", action, follow=True)
+    assert "Refunded" in done.content.decode()
+    drain(stripe_stand_in)
+    payment.refresh_from_db()
+    assert (payment.amount_refunded, payment.status) == (3000, "refunded")
+    assert payment.refunds.get().created_by.groups.get().name == "finance"
