@@ -46,17 +46,24 @@ def serve(settings: Settings) -> int:
         log.info("fakestripe: loaded state from %s", rt.store.path)
     register_configured_endpoints(rt)
     app = create_app(rt)
-    server = create_server(
-        app,
-        host=settings.host,
-        port=settings.port,
-        threads=settings.threads,
-        ident="fakestripe",
-        clear_untrusted_proxy_headers=True,
-        # Oversized requests must reach the app, which answers with a Stripe-shaped error,
-        # instead of waitress's plain-text one.
-        max_request_header_size=MAX_HEADER_BYTES,
-    )
+    try:
+        server = create_server(
+            app,
+            host=settings.host,
+            port=settings.port,
+            threads=settings.threads,
+            ident="fakestripe",
+            clear_untrusted_proxy_headers=True,
+            # Oversized requests must reach the app, which answers with a Stripe-shaped
+            # error, instead of waitress's plain-text one.
+            max_request_header_size=MAX_HEADER_BYTES,
+        )
+    except OSError as exc:
+        print(  # noqa: T201 - start-up failures are for the person at the terminal
+            f"fakestripe: cannot listen on {settings.host}:{settings.port}: {exc}",
+            file=sys.stderr,
+        )
+        return 1
     rt.port = server.effective_port  # type: ignore[union-attr]
     ticker = Ticker(rt, settings.tick_seconds)
     rt.store.start_saver()

@@ -255,7 +255,8 @@ def _prorations(rt: Runtime, plan: ChangePlan) -> list[LineSpec]:
             and change.old_price["id"] == change.new_price["id"]
             and change.old_quantity == change.new_quantity
         )
-        if same:
+        # A restarted period credits every item's unused time, changed or not.
+        if same and not plan.reset_anchor:
             continue
         item_id = change.item["id"] if change.item else None
         if change.old_price is not None and change.old_quantity:

@@ -494,3 +494,18 @@ def test_subscriptions_created_through_the_api(
     assert incomplete.status == "incomplete"
     control.advance(days=1)
     assert client.v1.subscriptions.retrieve(incomplete.id).status == "incomplete_expired"
+
+
+def test_billing_cycle_anchor_now_credits_unused_time(
+    client: stripe.StripeClient, control: FakeStripeControl, receiver: WebhookReceiver
+) -> None:
+    _, sub = _renewal_setup(client, control, receiver, amount=3000)
+    control.advance(days=10)
+    updated = client.v1.subscriptions.update(
+        sub.id, params={"billing_cycle_anchor": {"type": "now"}, "expand": ["latest_invoice"]}
+    )
+    assert updated["items"]["data"][0]["current_period_start"] == control.now()
+    amounts = sorted(line.amount for line in updated.latest_invoice.lines.data)
+    assert amounts[0] < 0
+    assert amounts[-1] == 3000
+    assert updated.latest_invoice.amount_paid == sum(amounts)

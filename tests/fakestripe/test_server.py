@@ -191,3 +191,20 @@ def test_bad_options_are_refused() -> None:
     )
     assert result.returncode == 2
     assert "URL=SECRET" in result.stderr
+
+
+def test_a_taken_port_is_reported_plainly(tmp_path: Path) -> None:
+    with running_server(data_dir=tmp_path) as base:
+        port = base.rsplit(":", 1)[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "fakestripe", "--port", port, "--quiet"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
