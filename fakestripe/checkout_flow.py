@@ -17,6 +17,7 @@ from fakestripe.errors import invalid
 from fakestripe.invoicing import charge_invoice
 from fakestripe.objects.checkout import customer_details
 from fakestripe.objects.customers import build_customer
+from fakestripe.params import new_metadata
 from fakestripe.subscriptions import create_subscription
 
 if TYPE_CHECKING:
@@ -131,7 +132,7 @@ def _subscribe(
         rt,
         customer=customer,
         items=items,
-        metadata=subscription_data.get("metadata") or {},
+        metadata=new_metadata(subscription_data.get("metadata")),
         default_payment_method=pm["id"],
         description=subscription_data.get("description"),
     )
@@ -166,7 +167,7 @@ def _pay_one_time(
             currency=session["currency"],
             customer=customer["id"] if customer else None,
             description=intent_data.get("description"),
-            metadata=intent_data.get("metadata") or {},
+            metadata=new_metadata(intent_data.get("metadata")),
             payment_method=pm["id"],
             receipt_email=intent_data.get("receipt_email"),
             setup_future_usage=intent_data.get("setup_future_usage"),

@@ -322,6 +322,11 @@ class Metadata(Field):
         return cleaned
 
 
+def new_metadata(value: Any) -> dict[str, str]:
+    """Metadata for a new object: empty values mean "no such key", as in an update."""
+    return apply_metadata({}, value) if value else {}
+
+
 def apply_metadata(current: dict[str, str], update: Any) -> dict[str, str]:
     if update is EMPTY:
         return {}

@@ -21,6 +21,7 @@ from fakestripe.objects.billing import (
     build_subscription_item,
     subscription_items,
 )
+from fakestripe.params import apply_metadata, new_metadata
 from fakestripe.periods import fmt_date, period_end
 
 if TYPE_CHECKING:
@@ -337,7 +338,7 @@ def apply_change(
                 current_period_end=end,
             )
             if change.metadata is not None:
-                change.item["metadata"] = change.metadata
+                change.item["metadata"] = apply_metadata(change.item["metadata"], change.metadata)
         else:
             item = build_subscription_item(
                 rt,
@@ -346,7 +347,7 @@ def apply_change(
                 quantity=change.new_quantity,
                 period_start=start,
                 period_end=end,
-                metadata=change.metadata,
+                metadata=new_metadata(change.metadata),
             )
             rt.store.insert(item)
             for line in plan.proration_lines:

@@ -10,7 +10,15 @@ from fakestripe.api.base import api, paginate, retrieve
 from fakestripe.charging import refund_charge
 from fakestripe.errors import invalid
 from fakestripe.events import emit_updated
-from fakestripe.params import Amount, Metadata, Str, apply_metadata, endpoint, list_endpoint
+from fakestripe.params import (
+    Amount,
+    Metadata,
+    Str,
+    apply_metadata,
+    endpoint,
+    list_endpoint,
+    new_metadata,
+)
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
@@ -64,7 +72,7 @@ def create_refund(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
         charge,
         amount=params.get("amount"),
         reason=params.get("reason"),
-        metadata=params.get("metadata") or {},
+        metadata=new_metadata(params.get("metadata")),
     )
     return rt.render(refund)
 

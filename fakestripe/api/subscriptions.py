@@ -23,6 +23,7 @@ from fakestripe.params import (
     apply_metadata,
     endpoint,
     list_endpoint,
+    new_metadata,
 )
 from fakestripe.subscriptions import (
     apply_change,
@@ -231,7 +232,7 @@ def create_subscription_route(rt: Runtime, params: dict[str, Any]) -> dict[str, 
         rt,
         customer=customer,
         items=prices,
-        metadata=params.get("metadata") or {},
+        metadata=new_metadata(params.get("metadata")),
         default_payment_method=pm["id"] if pm else None,
         description=params.get("description"),
     )

@@ -20,6 +20,7 @@ from fakestripe.params import (
     apply_metadata,
     endpoint,
     list_endpoint,
+    new_metadata,
 )
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def create_webhook_endpoint(rt: Runtime, params: dict[str, Any]) -> dict[str, An
         url=params["url"],
         enabled_events=params["enabled_events"],
         description=params.get("description"),
-        metadata=params.get("metadata"),
+        metadata=new_metadata(params.get("metadata")),
         api_version=params.get("api_version"),
     )
     rt.store.insert(endpoint_obj)

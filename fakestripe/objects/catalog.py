@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from fakestripe.fixtures import blank, shape
 from fakestripe.ids import new_id
+from fakestripe.params import new_metadata
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
@@ -22,7 +23,7 @@ def build_product(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
         description=params.get("description"),
         images=params.get("images") or [],
         marketing_features=[{"name": f["name"]} for f in params.get("marketing_features") or []],
-        metadata=params.get("metadata") or {},
+        metadata=new_metadata(params.get("metadata")),
         name=params["name"],
         shippable=params.get("shippable"),
         statement_descriptor=params.get("statement_descriptor"),
@@ -44,7 +45,7 @@ def build_price(rt: Runtime, params: dict[str, Any], product_id: str) -> dict[st
         created=rt.now(),
         currency=params["currency"],
         lookup_key=params.get("lookup_key"),
-        metadata=params.get("metadata") or {},
+        metadata=new_metadata(params.get("metadata")),
         nickname=params.get("nickname"),
         product=product_id,
         recurring=shape(

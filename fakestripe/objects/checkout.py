@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from fakestripe.fixtures import blank, shape
 from fakestripe.ids import new_id
 from fakestripe.objects import null_address, renderer
+from fakestripe.params import new_metadata
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
@@ -43,7 +44,7 @@ def build_session(
         customer_email=params.get("customer_email"),
         expires_at=params.get("expires_at") or now + DAY,
         locale=params.get("locale"),
-        metadata=params.get("metadata") or {},
+        metadata=new_metadata(params.get("metadata")),
         mode=params["mode"],
         payment_method_collection="always" if params["mode"] == "subscription" else None,
         payment_method_options={},

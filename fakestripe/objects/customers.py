@@ -10,6 +10,7 @@ from fakestripe.cards import TestCard
 from fakestripe.fixtures import blank, shape
 from fakestripe.ids import new_id
 from fakestripe.objects import null_address
+from fakestripe.params import new_metadata
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
@@ -39,7 +40,7 @@ def build_customer(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
             default_payment_method=invoice_settings.get("default_payment_method"),
             footer=invoice_settings.get("footer"),
         ),
-        metadata=params.get("metadata") or {},
+        metadata=new_metadata(params.get("metadata")),
         name=params.get("name"),
         next_invoice_sequence=1,
         phone=params.get("phone"),

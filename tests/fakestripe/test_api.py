@@ -361,3 +361,26 @@ def test_invoice_lines_payments_and_lists(
     )
     items = client.v1.subscription_items.list(params={"subscription": sub.id})
     assert items.data[0].price.id == price.id
+
+
+def test_empty_metadata_values_mean_no_such_key(client: stripe.StripeClient) -> None:
+    # Stripe treats `metadata[key]=` as "unset key", on create as on update.
+    product = client.v1.products.create({"name": "Meta", "metadata": {"a": "1", "gone": ""}})
+    assert product.metadata.to_dict() == {"a": "1"}
+    product = client.v1.products.update(product.id, {"metadata": {"a": "", "b": "2"}})
+    assert product.metadata.to_dict() == {"b": "2"}
+    session = client.v1.checkout.sessions.create(
+        {
+            "mode": "payment",
+            "line_items": [
+                {"price_data": {"currency": "eur", "unit_amount": 500,
+                                "product_data": {"name": "Gift"}}, "quantity": 1}
+            ],
+            "success_url": "http://example.org/ok",
+            "metadata": {"tier": "", "who": "x"},
+            "payment_intent_data": {"metadata": {"kind": "one_time", "empty": ""}},
+        }
+    )  # fmt: skip
+    assert session.metadata.to_dict() == {"who": "x"}
+    customer = client.v1.customers.create({"email": "m@example.org", "metadata": {"x": ""}})
+    assert customer.metadata.to_dict() == {}
