@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Prefetch
 
 from members.models import User
@@ -34,6 +35,26 @@ def tier_offers(*, currency: str, interval: str) -> list[TierOffer]:
             saving = round(100 - price.amount * 100 / (monthly.amount * 12))
         offers.append(TierOffer(tier=tier, price=price, monthly=monthly, saving_percent=saving))
     return offers
+
+
+_CATALOG_FINGERPRINT = f"""
+    SELECT md5(
+        (SELECT coalesce(string_agg(t::text, '|' ORDER BY t.id), '') FROM {Tier._meta.db_table} t)
+        || '#' ||
+        (SELECT coalesce(string_agg(p::text, '|' ORDER BY p.id), '')
+         FROM {TierPrice._meta.db_table} p)
+    )
+"""  # noqa: S608 - table names are our own constants
+
+
+def catalog_fingerprint() -> str:
+    """A digest of every tier and price row, whole: it changes with any write to either table
+    (through a service, the admin, a migration or by hand), so a page kept under it can never
+    outlive the catalog it shows. One query, computed by PostgreSQL over a handful of rows."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CATALOG_FINGERPRINT)
+        row = cursor.fetchone()
+    return str(row[0])
 
 
 def membership_live_for(*, user: User) -> Membership | None:

@@ -16,6 +16,8 @@ from billing.checkout import CheckoutRefused, checkout_start
 from billing.forms import CheckoutForm
 from billing.selectors import membership_live_for, tier_offers
 
+from .page_cache import support_page_for_anyone
+
 log = logging.getLogger(__name__)
 
 SESSION_CHECKOUTS = "billing_checkouts"
@@ -57,7 +59,7 @@ def _render(
 def support_page(request: HttpRequest) -> HttpResponse:
     if request.GET.get("checkout") == "canceled":
         messages.info(request, _("You left the payment page. Nothing was charged."))
-    return _render(request)
+    return support_page_for_anyone(request, _render)
 
 
 @require_POST
