@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -29,9 +30,18 @@ def _database_url_for(name: str) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _clean_mailbox() -> None:
-    """Each test starts with an empty file mailbox."""
+def _clean_slate() -> None:
+    """Each test starts with an empty file mailbox and no rate-limit counters.
+
+    allauth counts attempts in the Redis cache, which outlives a test session (three runs of
+    a sign-up test within three minutes would hit "one confirmation email per 3 minutes").
+    Only this project's cache keys go (django-redis applies the key prefix to the pattern),
+    never the Celery broker's keys that share the Redis database.
+    """
+    from django.core.cache import cache
+
     shutil.rmtree(settings.EMAIL_FILE_PATH, ignore_errors=True)
+    cache.delete_pattern("*")
 
 
 @pytest.fixture(scope="session")
@@ -66,6 +76,9 @@ def celery_worker(
     from config.celery import app
 
     log = tmp_path_factory.mktemp("worker") / "worker.log"
+    # Pings travel over Redis pub/sub, which ignores the database number: ask our own worker
+    # by name, not whichever worker of another test run on the same server answers first.
+    hostname = f"test-{os.getpid()}@{socket.gethostname()}"
     # A fresh broker state: tasks left from an earlier run must not run against this database.
     app.control.purge()
     with log.open("w") as out:
@@ -74,13 +87,15 @@ def celery_worker(
                 sys.executable, "-m", "celery", "-A", "config", "worker",
                 "-l", "INFO", "-Q", "celery,webhooks,emails",
                 "--concurrency", "2", "--pool", "prefork",
-                "--hostname", f"test-{os.getpid()}@%h", "--without-mingle", "--without-gossip",
+                "--hostname", hostname, "--without-mingle", "--without-gossip",
             ],
             cwd=ROOT, env=worker_env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
         wait_for(
-            lambda: proc.poll() is not None or app.control.ping(timeout=0.5),
+            lambda: (
+                proc.poll() is not None or app.control.ping(destination=[hostname], timeout=0.5)
+            ),
             timeout=60,
         )
         if proc.poll() is not None:

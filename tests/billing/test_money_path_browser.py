@@ -90,3 +90,16 @@ def test_sign_up_pay_on_the_hosted_page_and_become_a_patron(
     with page.expect_download() as download:  # type: ignore[attr-defined]
         page.get_by_role("link", name=re.compile("PDF")).click()  # type: ignore[attr-defined]
     assert download.value.suggested_filename == f"receipt-{payment.pk}.pdf"
+
+    # Cancel in Stripe's billing portal; the webhook tells the site; My support says so.
+    page.get_by_role("button", name="Update card, change or cancel").click()  # type: ignore[attr-defined]
+    page.wait_for_url(re.compile(re.escape(stripe_stand_in.base_url)))  # type: ignore[attr-defined]
+    screenshot(page, "billing-portal")
+    page.get_by_role("button", name="Cancel at end of period").click()  # type: ignore[attr-defined]
+    page.locator("#return-link").click()  # type: ignore[attr-defined]
+    page.wait_for_url(f"{base}/account/support/")  # type: ignore[attr-defined]
+    drain(stripe_stand_in)
+    membership.refresh_from_db()
+    assert membership.cancel_at_period_end is True
+    page.reload()  # type: ignore[attr-defined]
+    assert "Ends on" in page.locator("main").inner_text()  # type: ignore[attr-defined]

@@ -20,9 +20,9 @@ API_KEY = "sk_test_fakestripe_suite"
 
 
 @pytest.fixture(autouse=True)
-def _clean_mailbox() -> None:
-    """Overrides the project-wide mailbox fixture: these tests send no mail and must not need
-    Django settings."""
+def _clean_slate() -> None:
+    """Overrides the project-wide fixture: these tests send no mail, use no cache and must not
+    need Django settings."""
 
 
 @pytest.fixture(scope="session")
