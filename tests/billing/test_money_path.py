@@ -125,6 +125,7 @@ def test_declined_card_grants_nothing_and_the_reader_can_retry(stripe_stand_in: 
     assert receipts() == []
     thanks = client.get(f"/support/thanks/?session_id={session.stripe_session_id}")
     assert "We are confirming your payment" in thanks.content.decode()
+    assert '<meta http-equiv="refresh" content="3">' in thanks.content.decode()
 
     # Same session, another card: Stripe Checkout lets the reader retry on its page.
     stripe_stand_in.pay_checkout_session(session.stripe_session_id)  # type: ignore[attr-defined]
