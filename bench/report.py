@@ -107,6 +107,7 @@ def render(run: Run) -> str:
         "| | |",
         "|---|---|",
         *(f"| {k} | {v} |" for k, v in machine_facts().items()),
+        f"| Load average (1 min) | {run.load[0]:.2f} before the run, {run.load[1]:.2f} after |",
         *(f"| {k} | {v} |" for k, v in versions.items()),
         "",
         "## How it was measured",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import secrets
 import shutil
 import statistics
@@ -38,14 +39,17 @@ FIRST_GUESS_RPS = 3000
 BODY_HEADROOM = 1.6
 
 
+_STARTED = time.monotonic()
+
+
 def say(message: str) -> None:
-    print(f"bench | {message}", flush=True)
+    print(f"bench {time.monotonic() - _STARTED:5.1f}s | {message}", flush=True)
 
 
 @dataclass
 class Options:
     rounds: int = 5
-    duration_s: float = 8
+    duration_s: float = 6
     warmup_s: float = 2
     workers: int = 0  # 0: 2 x cores + 1, gunicorn's documented starting point
     connections: int = 0  # 0: 2 x workers
@@ -93,6 +97,8 @@ class Run:
     notes: list[str]
     started: float
     seconds: float
+    # The 1-minute load average before and after: other work on the machine shows here.
+    load: tuple[float, float] = (0.0, 0.0)
 
     @property
     def passed(self) -> bool:
@@ -272,6 +278,7 @@ def _start_servers(
 def run(options: Options) -> Run:
     options = options.resolved()
     started = time.time()
+    load_before = os.getloadavg()[0]
     clock = time.monotonic()
     wrk_path()  # fail at once, before starting anything, when the load tool is missing
     workdir = options.workdir
@@ -355,4 +362,5 @@ def run(options: Options) -> Run:
         notes=notes,
         started=started,
         seconds=time.monotonic() - clock,
+        load=(load_before, os.getloadavg()[0]),
     )

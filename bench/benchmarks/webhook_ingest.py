@@ -223,6 +223,7 @@ class WebhookIngest(Benchmark):
             "SELECT count(*) FROM members_outboundemail WHERE kind = 'receipt' AND status = 'sent'"
         ).fetchone()[0]
         seconds = finished - ready
+        ctx.say(f"drained in {seconds:.1f} s" if drained else f"not drained after {seconds:.0f} s")
         inbox_seconds = (inbox_done - ready) if drained else seconds
         rate = queued / inbox_seconds if inbox_seconds else 0.0
         measured.facts.append(
