@@ -9,6 +9,7 @@ from django.db import transaction
 
 from . import gateway
 from .models import Tier, TierPrice
+from .stripe_values import object_id
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +144,5 @@ def tier_for_stripe_price(price: dict) -> Tier | None:
     tier_price = TierPrice.objects.filter(stripe_price_id=price.get("id")).first()
     if tier_price:
         return tier_price.tier
-    product = price.get("product")
-    product_id = product.get("id") if isinstance(product, dict) else product
+    product_id = object_id(price.get("product"))
     return Tier.objects.filter(stripe_product_id=product_id).first() if product_id else None

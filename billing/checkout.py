@@ -25,6 +25,7 @@ from . import gateway
 from .customers import customer_for_user, customer_resolve
 from .locks import advisory_lock
 from .models import CheckoutSession, Membership, Tier, TierPrice
+from .stripe_values import object_id
 
 ONE_TIME = "once"
 # A double click, or a reload of the support page's POST, within this window gets the same
@@ -220,17 +221,17 @@ def checkout_fulfil(*, session_id: str) -> CheckoutSession | None:
         CheckoutSession.objects.filter(pk=row.pk).update(status=CheckoutSession.Status.EXPIRED)
     if session.get("status") != "complete" or not paid:
         return row
-    customer_id = _id(session.get("customer"))
+    customer_id = object_id(session.get("customer"))
     details = session.get("customer_details") or {}
     user = None
     if customer_id:
         user = customer_resolve(customer_id=customer_id, email_hint=details.get("email") or "")
     if session.get("mode") == "subscription" and session.get("subscription"):
-        membership_sync(subscription_id=_id(session["subscription"]))
+        membership_sync(subscription_id=object_id(session["subscription"]))
         if session.get("invoice"):
-            payment_record_from_invoice(invoice_id=_id(session["invoice"]))
+            payment_record_from_invoice(invoice_id=object_id(session["invoice"]))
     elif session.get("mode") == "payment" and session.get("payment_intent"):
-        payment_record_one_time(payment_intent_id=_id(session["payment_intent"]))
+        payment_record_one_time(payment_intent_id=object_id(session["payment_intent"]))
     if row is not None:
         with transaction.atomic():
             advisory_lock(f"checkout:{session_id}")
@@ -247,7 +248,3 @@ def checkout_expire(*, session_id: str) -> None:
     CheckoutSession.objects.filter(
         stripe_session_id=session_id, status=CheckoutSession.Status.OPEN
     ).update(status=CheckoutSession.Status.EXPIRED)
-
-
-def _id(value: Any) -> str:
-    return value.get("id") if isinstance(value, dict) else value

@@ -8,7 +8,6 @@ a replayed or late event simply copies the same (current) state again.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
@@ -22,12 +21,9 @@ from .catalog import tier_for_stripe_price
 from .customers import customer_resolve
 from .locks import advisory_lock
 from .models import Membership, TierPrice
+from .stripe_values import from_unix, object_id
 
 log = logging.getLogger(__name__)
-
-
-def _ts(value: Any) -> datetime | None:
-    return datetime.fromtimestamp(int(value), tz=UTC) if value else None
 
 
 def _state_from_subscription(sub: dict[str, Any]) -> dict[str, Any]:
@@ -47,15 +43,15 @@ def _state_from_subscription(sub: dict[str, Any]) -> dict[str, Any]:
         "interval": recurring.get("interval", ""),
         "custom_amount": not is_catalog_price,
         # Since API 2025-03-31 the period lives on the subscription item.
-        "current_period_start": _ts(item.get("current_period_start")),
-        "current_period_end": _ts(item.get("current_period_end")),
+        "current_period_start": from_unix(item.get("current_period_start")),
+        "current_period_end": from_unix(item.get("current_period_end")),
         "cancel_at_period_end": bool(sub.get("cancel_at_period_end")),
-        "cancel_at": _ts(sub.get("cancel_at")),
-        "canceled_at": _ts(sub.get("canceled_at")),
-        "ended_at": _ts(sub.get("ended_at")),
+        "cancel_at": from_unix(sub.get("cancel_at")),
+        "canceled_at": from_unix(sub.get("canceled_at")),
+        "ended_at": from_unix(sub.get("ended_at")),
         "paused": bool(pause),
-        "pause_resumes_at": _ts(pause.get("resumes_at")) if pause else None,
-        "started_at": _ts(sub.get("start_date") or sub.get("created")),
+        "pause_resumes_at": from_unix(pause.get("resumes_at")) if pause else None,
+        "started_at": from_unix(sub.get("start_date") or sub.get("created")),
     }
 
 
@@ -136,8 +132,7 @@ def _record_duplicate(
         subscription_id,
     )
     gateway.subscription_cancel(subscription_id=subscription_id)
-    latest = sub.get("latest_invoice")
-    invoice_id = latest.get("id") if isinstance(latest, dict) else latest
+    invoice_id = object_id(sub.get("latest_invoice"))
     if invoice_id:
         from .payments import payment_refund_in_full_for_invoice
 

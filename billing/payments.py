@@ -8,7 +8,6 @@ so that it is sent once.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
@@ -21,21 +20,17 @@ from . import gateway
 from .customers import customer_resolve
 from .locks import advisory_lock
 from .models import Dispute, Membership, Payment, Refund
+from .stripe_values import from_unix, object_id
 
 log = logging.getLogger(__name__)
 
 
-def _ts(value: Any) -> datetime | None:
-    return datetime.fromtimestamp(int(value), tz=UTC) if value else None
-
-
-def _invoice_subscription_id(invoice: dict[str, Any]) -> str | None:
+def invoice_subscription_id(invoice: dict[str, Any]) -> str | None:
     # Since API 2025-03-31 an invoice names its subscription under `parent`.
     parent = invoice.get("parent") or {}
     if parent.get("type") == "subscription_details":
         details = parent.get("subscription_details") or {}
-        sub = details.get("subscription")
-        return sub.get("id") if isinstance(sub, dict) else sub
+        return object_id(details.get("subscription"))
     return None
 
 
@@ -44,8 +39,7 @@ def _invoice_payment_intent_id(invoice: dict[str, Any]) -> str | None:
     for entry in payments:
         payment = entry.get("payment") or {}
         if entry.get("status") == "paid" and payment.get("type") == "payment_intent":
-            pi = payment.get("payment_intent")
-            return pi.get("id") if isinstance(pi, dict) else pi
+            return object_id(payment.get("payment_intent"))
     return None
 
 
@@ -102,7 +96,7 @@ def payment_record_from_invoice(*, invoice_id: str) -> Payment | None:
         invoice = gateway.invoice_retrieve(invoice_id=invoice_id)
         if invoice.get("status") != "paid" or not invoice.get("amount_paid"):
             return None
-        subscription_id = _invoice_subscription_id(invoice)
+        subscription_id = invoice_subscription_id(invoice)
         membership = None
         if subscription_id:
             membership = Membership.objects.filter(
@@ -115,7 +109,7 @@ def payment_record_from_invoice(*, invoice_id: str) -> Payment | None:
         charge = _latest_charge(payment_intent_id)
         line = ((invoice.get("lines") or {}).get("data") or [{}])[0]
         period = line.get("period") or {}
-        paid_at = _ts((invoice.get("status_transitions") or {}).get("paid_at"))
+        paid_at = from_unix((invoice.get("status_transitions") or {}).get("paid_at"))
         payment = Payment.objects.create(
             user=user,
             membership=membership,
@@ -130,8 +124,8 @@ def payment_record_from_invoice(*, invoice_id: str) -> Payment | None:
             fee=_fee(charge),
             description=(line.get("description") or "")[:255],
             billing_reason=invoice.get("billing_reason") or "",
-            period_start=_ts(period.get("start")),
-            period_end=_ts(period.get("end")),
+            period_start=from_unix(period.get("start")),
+            period_end=from_unix(period.get("end")),
             paid_at=paid_at or timezone.now(),
         )
         _queue_receipt(payment=payment, user=user, key=invoice_id)
@@ -166,7 +160,7 @@ def payment_record_one_time(*, payment_intent_id: str) -> Payment | None:
             currency=intent["currency"],
             fee=_fee(charge),
             description=(intent.get("description") or "")[:255],
-            paid_at=_ts(intent.get("created")) or timezone.now(),
+            paid_at=from_unix(intent.get("created")) or timezone.now(),
         )
         _queue_receipt(payment=payment, user=user, key=payment_intent_id)
         _after_recording(payment, charge)
@@ -177,8 +171,7 @@ def _payment_for_charge(charge: dict[str, Any]) -> Payment | None:
     by_charge = Payment.objects.filter(stripe_charge_id=charge["id"]).first()
     if by_charge:
         return by_charge
-    intent = charge.get("payment_intent")
-    intent_id = intent.get("id") if isinstance(intent, dict) else intent
+    intent_id = object_id(charge.get("payment_intent"))
     if intent_id:
         return Payment.objects.filter(stripe_payment_intent_id=intent_id).first()
     return None
@@ -213,7 +206,7 @@ def refunds_sync(*, charge_id: str) -> Payment | None:
                     "currency": refund["currency"],
                     "status": refund.get("status") or "",
                     "reason": refund.get("reason") or "",
-                    "stripe_created": _ts(refund.get("created")) or timezone.now(),
+                    "stripe_created": from_unix(refund.get("created")) or timezone.now(),
                 },
             )
             if created and payment.user and refund.get("status") in ("succeeded", "pending"):
@@ -276,10 +269,8 @@ def dispute_sync(*, dispute_id: str) -> Dispute:
     with transaction.atomic():
         advisory_lock(f"dispute:{dispute_id}")
         dispute = gateway.dispute_retrieve(dispute_id=dispute_id)
-        charge = dispute.get("charge")
-        charge_id = charge.get("id") if isinstance(charge, dict) else charge
-        intent = dispute.get("payment_intent")
-        intent_id = intent.get("id") if isinstance(intent, dict) else intent
+        charge_id = object_id(dispute.get("charge"))
+        intent_id = object_id(dispute.get("payment_intent"))
         payment = Payment.objects.filter(stripe_charge_id=charge_id).first() or (
             Payment.objects.filter(stripe_payment_intent_id=intent_id).first()
             if intent_id
@@ -295,8 +286,8 @@ def dispute_sync(*, dispute_id: str) -> Dispute:
                 "currency": dispute["currency"],
                 "status": dispute.get("status") or "",
                 "reason": dispute.get("reason") or "",
-                "evidence_due_by": _ts(evidence.get("due_by")),
-                "stripe_created": _ts(dispute.get("created")) or timezone.now(),
+                "evidence_due_by": from_unix(evidence.get("due_by")),
+                "stripe_created": from_unix(dispute.get("created")) or timezone.now(),
             },
         )
         return row

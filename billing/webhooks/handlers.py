@@ -11,17 +11,15 @@ from billing.checkout import checkout_expire, checkout_fulfil
 from billing.memberships import membership_sync
 from billing.payments import (
     dispute_sync,
+    invoice_subscription_id,
     payment_failed_notify,
     payment_record_from_invoice,
     payment_record_one_time,
     refunds_sync,
 )
+from billing.stripe_values import object_id
 
 Handler = Callable[[dict[str, Any]], None]
-
-
-def _id(value: Any) -> str | None:
-    return value.get("id") if isinstance(value, dict) else value
 
 
 def on_checkout_completed(obj: dict[str, Any]) -> None:
@@ -42,10 +40,9 @@ def on_invoice_paid(obj: dict[str, Any]) -> None:
 
 def on_invoice_payment_failed(obj: dict[str, Any]) -> None:
     payment_failed_notify(invoice=obj)
-    parent = obj.get("parent") or {}
-    subscription = (parent.get("subscription_details") or {}).get("subscription")
-    if subscription:
-        membership_sync(subscription_id=_id(subscription))  # type: ignore[arg-type]
+    subscription_id = invoice_subscription_id(obj)
+    if subscription_id:
+        membership_sync(subscription_id=subscription_id)
 
 
 def on_payment_intent_succeeded(obj: dict[str, Any]) -> None:
@@ -60,7 +57,7 @@ def on_charge_refunded(obj: dict[str, Any]) -> None:
 
 
 def on_refund_changed(obj: dict[str, Any]) -> None:
-    charge = _id(obj.get("charge"))
+    charge = object_id(obj.get("charge"))
     if charge:
         refunds_sync(charge_id=charge)
 

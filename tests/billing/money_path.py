@@ -7,8 +7,28 @@ from django.db.models import Q
 from django.test import Client
 
 from billing.models import CheckoutSession, WebhookEvent
-from members.models import OutboundEmail
+from members.models import OutboundEmail, User
+from tests.members.factories import UserFactory
 from tests.utils import wait_for
+
+
+def signed_in(**user_fields: object) -> tuple[Client, User]:
+    """A test client logged in as a new member."""
+    member = UserFactory(**user_fields)
+    client = Client()
+    client.force_login(member)
+    return client, member
+
+
+def become_patron(
+    control: object, *, card: str = "4242424242424242", **checkout: str
+) -> tuple[Client, User, CheckoutSession]:
+    """A new member checks out, pays at the stand-in, and everything that follows is done."""
+    client, member = signed_in()
+    session = start_checkout(client, **checkout)
+    control.pay_checkout_session(session.stripe_session_id, card=card)  # type: ignore[attr-defined]
+    drain(control)
+    return client, member, session
 
 
 def start_checkout(client: Client, **data: str) -> CheckoutSession:

@@ -15,9 +15,8 @@ from django.utils import timezone
 from billing.locks import advisory_lock
 from billing.models import Membership, WebhookEvent
 from billing.webhooks.processing import inbox_process, inbox_sweep
-from tests.billing.money_path import drain, start_checkout
+from tests.billing.money_path import become_patron
 from tests.billing.signing import event_for, fixture, signed
-from tests.members.factories import UserFactory
 from tests.utils import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -40,12 +39,7 @@ def test_an_unhandled_type_is_stored_and_ignored(celery_worker: object) -> None:
 @pytest.mark.worker
 @pytest.mark.stripe
 def test_a_row_whose_task_was_lost_is_swept_up(stripe_stand_in: object) -> None:
-    member = UserFactory()
-    client = Client()
-    client.force_login(member)
-    session = start_checkout(client)
-    stripe_stand_in.pay_checkout_session(session.stripe_session_id)  # type: ignore[attr-defined]
-    drain(stripe_stand_in)
+    become_patron(stripe_stand_in)
     # Simulate "Redis was down when it arrived": the event is stored but no task exists.
     subscription_id = Membership.objects.get().stripe_subscription_id
     Membership.objects.all().delete()

@@ -11,7 +11,7 @@ from django.test import Client
 from billing.models import CheckoutSession, Membership, Payment, WebhookEvent
 from fakestripe.control import FakeStripeControlError
 from members.models import OutboundEmail, User
-from tests.billing.money_path import drain, start_checkout
+from tests.billing.money_path import become_patron, drain, signed_in, start_checkout
 from tests.members.factories import UserFactory
 from tests.utils import mailbox, text_of
 
@@ -109,9 +109,7 @@ def test_reader_without_account_gets_one_from_the_webhook(stripe_stand_in: objec
 
 
 def test_declined_card_grants_nothing_and_the_reader_can_retry(stripe_stand_in: object) -> None:
-    member = UserFactory()
-    client = Client()
-    client.force_login(member)
+    client, _ = signed_in()
     session = start_checkout(client)
     with pytest.raises(FakeStripeControlError) as declined:
         stripe_stand_in.pay_checkout_session(  # type: ignore[attr-defined]
@@ -152,12 +150,7 @@ def test_one_time_contribution_is_recorded_with_a_receipt(stripe_stand_in: objec
 
 
 def test_custom_amount_membership(stripe_stand_in: object) -> None:
-    member = UserFactory()
-    client = Client()
-    client.force_login(member)
-    session = start_checkout(client, amount="7.50")
-    stripe_stand_in.pay_checkout_session(session.stripe_session_id)  # type: ignore[attr-defined]
-    drain(stripe_stand_in)
+    become_patron(stripe_stand_in, amount="7.50")
     membership = Membership.objects.get()
     assert (membership.tier.slug, membership.amount, membership.custom_amount) == (
         "reader", 750, True
@@ -165,9 +158,7 @@ def test_custom_amount_membership(stripe_stand_in: object) -> None:
 
 
 def test_double_click_makes_one_checkout_session(stripe_stand_in: object) -> None:
-    member = UserFactory()
-    client = Client()
-    client.force_login(member)
+    client, _ = signed_in()
     first = start_checkout(client)
     second = start_checkout(client)
     assert first.pk == second.pk
@@ -175,9 +166,7 @@ def test_double_click_makes_one_checkout_session(stripe_stand_in: object) -> Non
 
 
 def test_every_event_five_times_shuffled_and_concurrent(stripe_stand_in: object) -> None:
-    member = UserFactory()
-    client = Client()
-    client.force_login(member)
+    client, _ = signed_in()
     session = start_checkout(client)
     stripe_stand_in.hold_webhooks()  # type: ignore[attr-defined]
     stripe_stand_in.pay_checkout_session(session.stripe_session_id)  # type: ignore[attr-defined]
@@ -209,12 +198,7 @@ def test_every_event_five_times_shuffled_and_concurrent(stripe_stand_in: object)
 
 
 def test_reverse_order_delivery_ends_in_the_newest_state(stripe_stand_in: object) -> None:
-    member = UserFactory()
-    client = Client()
-    client.force_login(member)
-    session = start_checkout(client)
-    stripe_stand_in.pay_checkout_session(session.stripe_session_id)  # type: ignore[attr-defined]
-    drain(stripe_stand_in)
+    become_patron(stripe_stand_in)
     subscription_id = Membership.objects.get().stripe_subscription_id
     stripe_stand_in.hold_webhooks()  # type: ignore[attr-defined]
     # Cancel at period end, then the period ends: updated(cancel_at_period_end) then deleted.
@@ -231,14 +215,7 @@ def test_reverse_order_delivery_ends_in_the_newest_state(stripe_stand_in: object
 
 
 def test_failing_renewal_goes_past_due_then_ends(stripe_stand_in: object) -> None:
-    member = UserFactory()
-    client = Client()
-    client.force_login(member)
-    session = start_checkout(client)
-    stripe_stand_in.pay_checkout_session(  # type: ignore[attr-defined]
-        session.stripe_session_id, card="4000000000000341"
-    )
-    drain(stripe_stand_in)
+    become_patron(stripe_stand_in, card="4000000000000341")
     assert Membership.objects.get().status == "active"
 
     stripe_stand_in.advance(days=31)  # type: ignore[attr-defined]
@@ -259,9 +236,7 @@ def test_failing_renewal_goes_past_due_then_ends(stripe_stand_in: object) -> Non
 def test_success_page_fulfils_before_the_webhook_and_the_webhook_finds_it_done(
     stripe_stand_in: object,
 ) -> None:
-    member = UserFactory()
-    client = Client()
-    client.force_login(member)
+    client, _ = signed_in()
     session = start_checkout(client)
     stripe_stand_in.hold_webhooks()  # type: ignore[attr-defined]
     stripe_stand_in.pay_checkout_session(session.stripe_session_id)  # type: ignore[attr-defined]
@@ -303,12 +278,7 @@ def test_forged_or_foreign_session_id_grants_nothing(stripe_stand_in: object) ->
 def test_refund_and_dispute_are_recorded(stripe_stand_in: object) -> None:
     from billing.payments import refund_issue
 
-    member = UserFactory()
-    client = Client()
-    client.force_login(member)
-    session = start_checkout(client, tier="insider")
-    stripe_stand_in.pay_checkout_session(session.stripe_session_id)  # type: ignore[attr-defined]
-    drain(stripe_stand_in)
+    become_patron(stripe_stand_in, tier="insider")
     payment = Payment.objects.get()
     staff = UserFactory(roles=["finance"])
     refund_issue(payment=payment, amount=200, by=staff)
@@ -330,9 +300,7 @@ def test_refund_and_dispute_are_recorded(stripe_stand_in: object) -> None:
 def test_second_subscription_from_another_tab_is_cancelled_and_refunded(
     stripe_stand_in: object,
 ) -> None:
-    member = UserFactory()
-    client = Client()
-    client.force_login(member)
+    client, _ = signed_in()
     # Two tabs, two tiers, both paid: the member must end with one membership.
     first = start_checkout(client, tier="reader")
     second = start_checkout(client, tier="insider")
@@ -355,12 +323,7 @@ def test_second_subscription_from_another_tab_is_cancelled_and_refunded(
 
 
 def test_finance_refunds_from_the_admin_and_staff_cannot(stripe_stand_in: object) -> None:
-    member = UserFactory()
-    client = Client()
-    client.force_login(member)
-    session = start_checkout(client, tier="patron")
-    stripe_stand_in.pay_checkout_session(session.stripe_session_id)  # type: ignore[attr-defined]
-    drain(stripe_stand_in)
+    become_patron(stripe_stand_in, tier="patron")
     payment = Payment.objects.get()
     action = {"action": "refund_in_full", "_selected_action": [payment.pk]}
 

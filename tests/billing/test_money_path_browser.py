@@ -11,7 +11,8 @@ import pytest
 from billing.models import Membership, Payment
 from tests.billing.money_path import drain
 from tests.browser import screenshot
-from tests.utils import mailbox, text_of, wait_for
+from tests.members.flows import confirm_email_from_mailbox, fill_sign_up
+from tests.utils import mailbox
 
 pytestmark = [
     pytest.mark.browser,
@@ -30,16 +31,9 @@ def test_sign_up_pay_on_the_hosted_page_and_become_a_patron(
     page = browser_page
     base = live_server.url  # type: ignore[attr-defined]
 
-    page.goto(f"{base}/accounts/signup/")  # type: ignore[attr-defined]
-    page.get_by_label("Email").fill(EMAIL)  # type: ignore[attr-defined]
-    page.locator("#id_password1").fill(PASSWORD)  # type: ignore[attr-defined]
-    page.locator("#id_password2").fill(PASSWORD)  # type: ignore[attr-defined]
+    fill_sign_up(page, base, EMAIL, PASSWORD)
     page.get_by_role("button", name="Create account").click()  # type: ignore[attr-defined]
-    message = wait_for(lambda: [m for m in mailbox() if m["To"] == EMAIL], timeout=30)[0]
-    link = re.search(r"http://\S+/accounts/confirm-email/\S+", text_of(message)).group(0)
-    page.goto(link)  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Confirm my email address").click()  # type: ignore[attr-defined]
-    page.wait_for_load_state()  # type: ignore[attr-defined]
+    confirm_email_from_mailbox(page, EMAIL)
 
     # The support page: tiers side by side; the annual toggle shows the saving.
     page.goto(f"{base}/support/")  # type: ignore[attr-defined]

@@ -11,18 +11,13 @@ from allauth.account.models import EmailAddress
 
 from members.models import User
 from tests.browser import screenshot
-from tests.utils import mailbox, text_of, wait_for
+from tests.members.flows import confirm_email_from_mailbox, fill_sign_up, mail_to
+from tests.utils import mailbox, text_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 EMAIL = "browser.reader@example.org"
 PASSWORD = "a-long-and-unusual-passphrase-42"
-
-
-def mail_to(address: str, count: int):
-    return wait_for(
-        lambda: [m for m in mailbox() if m["To"] == address][count - 1 : count], timeout=30
-    )[0]
 
 
 def test_sign_up_verify_log_out_and_log_in_with_a_code(
@@ -32,11 +27,8 @@ def test_sign_up_verify_log_out_and_log_in_with_a_code(
     base = live_server.url  # type: ignore[attr-defined]
 
     # Sign up: our layout and the GOV.UK-style form; a weak password first.
-    page.goto(f"{base}/accounts/signup/")  # type: ignore[attr-defined]
+    fill_sign_up(page, base, EMAIL, "short")
     assert page.locator("h1").inner_text() == "Create an account"  # type: ignore[attr-defined]
-    page.get_by_label("Email").fill(EMAIL)  # type: ignore[attr-defined]
-    page.locator("#id_password1").fill("short")  # type: ignore[attr-defined]
-    page.locator("#id_password2").fill("short")  # type: ignore[attr-defined]
     page.get_by_role("button", name="Create account").click()  # type: ignore[attr-defined]
     summary = page.locator(".error-summary")  # type: ignore[attr-defined]
     assert "There is a problem" in summary.inner_text()
@@ -50,11 +42,7 @@ def test_sign_up_verify_log_out_and_log_in_with_a_code(
     screenshot(page, "members-check-email")
 
     # The worker sends the verification email; its link confirms the address.
-    message = mail_to(EMAIL, 1)
-    link = re.search(r"http://\S+/accounts/confirm-email/\S+", text_of(message)).group(0)
-    page.goto(link)  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Confirm my email address").click()  # type: ignore[attr-defined]
-    page.wait_for_load_state()  # type: ignore[attr-defined]
+    confirm_email_from_mailbox(page, EMAIL)
     assert EmailAddress.objects.get(email=EMAIL).verified is True
 
     # Logged in (same browser that signed up): the account pages.
