@@ -4,6 +4,7 @@ from config.celery import RETRY_POLICY, TRANSIENT_ERRORS
 
 from .gateway.errors import GatewayUnavailable
 from .webhooks.processing import inbox_process, inbox_sweep
+from .webhooks.queueing import inbox_drain
 
 BILLING_TRANSIENT = (*TRANSIENT_ERRORS, GatewayUnavailable)
 
@@ -11,6 +12,11 @@ BILLING_TRANSIENT = (*TRANSIENT_ERRORS, GatewayUnavailable)
 @shared_task(**{**RETRY_POLICY, "autoretry_for": BILLING_TRANSIENT})
 def process_webhook_event(inbox_id: int) -> str:
     return inbox_process(inbox_id=inbox_id, transient=BILLING_TRANSIENT)
+
+
+@shared_task(**{**RETRY_POLICY, "autoretry_for": BILLING_TRANSIENT})
+def drain_webhook_inbox() -> int:
+    return inbox_drain()
 
 
 @shared_task

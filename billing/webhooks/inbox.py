@@ -1,11 +1,11 @@
-"""Receiving: store each verified event exactly once, then queue its processing on commit."""
+"""Receiving: store each verified event exactly once, then nudge the worker on commit."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from billing.models import WebhookEvent
 
@@ -23,15 +23,15 @@ def inbox_receive(*, event: dict[str, Any], raw: bytes) -> int | None:
     """Store a verified event; return the new inbox id, or None for a duplicate.
 
     One INSERT .. ON CONFLICT DO NOTHING: a redelivered or concurrently delivered event
-    collides on the unique Stripe event id and changes nothing. Processing is queued only
-    after the row commits, so the task always finds it.
+    collides on the unique Stripe event id and changes nothing. The worker is nudged only
+    after the row commits (see `queueing`), so the drain always finds it.
 
     The single statement needs no transaction block of its own: in autocommit it commits by
-    itself and `delay_on_commit` then queues at once; inside a caller's transaction both wait
-    for that commit. (An `atomic()` here cost a BEGIN and a COMMIT round trip per event, a
-    sixth of the request in bench/ profiles, for the same guarantee.)
+    itself and `on_commit` then runs at once; inside a caller's transaction both wait for that
+    commit. (An `atomic()` here cost a BEGIN and a COMMIT round trip per event, a sixth of the
+    request in bench/ profiles, for the same guarantee.)
     """
-    from billing.tasks import process_webhook_event
+    from .queueing import inbox_nudge
 
     with connection.cursor() as cursor:
         cursor.execute(
@@ -50,5 +50,5 @@ def inbox_receive(*, event: dict[str, Any], raw: bytes) -> int | None:
         if row is None:
             return None
         inbox_id = int(row[0])
-        process_webhook_event.delay_on_commit(inbox_id)
+    transaction.on_commit(inbox_nudge)
     return inbox_id

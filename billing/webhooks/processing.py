@@ -79,6 +79,7 @@ def inbox_sweep() -> dict[str, int]:
     ]
     if failed:
         WebhookEvent.objects.filter(pk__in=failed).update(status=WebhookEvent.Status.PENDING)
+    WebhookEvent.objects.filter(pk__in=pending + failed).update(queued_at=now)
     for pk in pending + failed:
         process_webhook_event.delay(pk)
     if pending or failed:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import environ
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -212,8 +213,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # CONN_HEALTH_CHECKS still replaces a connection that went bad.
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=200)
 CELERY_TASK_DEFAULT_QUEUE = "celery"
+# Declared, so that workers, routes and `purge` agree: webhooks never wait behind bulk email.
+CELERY_TASK_QUEUES = [Queue("celery"), Queue("webhooks"), Queue("emails")]
 CELERY_TASK_ROUTES = {
     "billing.tasks.process_webhook_event": {"queue": "webhooks"},
+    "billing.tasks.drain_webhook_inbox": {"queue": "webhooks"},
     "members.tasks.send_email": {"queue": "emails"},
 }
 CELERY_TIMEZONE = TIME_ZONE
