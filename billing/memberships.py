@@ -100,6 +100,10 @@ def membership_sync(*, subscription_id: str) -> Membership:
         return membership
 
 
+def membership_ended_key(membership: Membership) -> str:
+    return f"membership_ended:{membership.stripe_subscription_id}"
+
+
 def _notify(*, membership: Membership, was_live: bool) -> None:
     user = membership.user
     if membership.status == Membership.Status.ACTIVE and not was_live:
@@ -112,7 +116,7 @@ def _notify(*, membership: Membership, was_live: bool) -> None:
         )
     if membership.status == Membership.Status.CANCELED and was_live:
         email_enqueue(
-            key=f"membership_ended:{membership.stripe_subscription_id}",
+            key=membership_ended_key(membership),
             kind="membership_ended",
             to=user.email,
             user=user,

@@ -7,11 +7,12 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from members.mail.services import email_enqueue
 from members.models import User
 from members.privacy import DeletionBlocked
 
 from . import gateway
-from .memberships import membership_sync
+from .memberships import membership_ended_key, membership_sync
 from .models import CheckoutSession, Membership, Payment
 
 
@@ -62,6 +63,15 @@ def cancel_subscriptions(user: User) -> None:
     account while Stripe keeps charging the card would be worse than not deleting it yet.
     """
     for membership in Membership.objects.filter(user=user, status__in=Membership.LIVE):
+        # A member deleting their account is not told their membership ended: the goodbye's
+        # ledger key is taken first, so neither this sync nor the webhook's can send it.
+        email_enqueue(
+            key=membership_ended_key(membership),
+            kind="membership_ended",
+            to=user.email,
+            user=user,
+            withhold="The member deleted their account.",
+        )
         try:
             gateway.subscription_cancel(subscription_id=membership.stripe_subscription_id)
             membership_sync(subscription_id=membership.stripe_subscription_id)

@@ -45,6 +45,7 @@ def email_enqueue(
     subject: str = "",
     body_text: str = "",
     body_html: str = "",
+    withhold: str = "",
 ) -> OutboundEmail:
     """Record that an email must be sent, once per `key`; queue its sending after commit.
 
@@ -53,13 +54,17 @@ def email_enqueue(
     commit (or roll back) together. Bulk kinds honour the member's email preferences: an
     opted-out member gets a row with status "skipped", recording that we chose not to send.
     Kinds without templates (allauth's account mail) pass the rendered subject and bodies.
+    `withhold` (a reason) records the decision *not* to send this email: the row is "skipped",
+    and any later decision for the same key finds it and sends nothing.
     """
     from members.preferences import email_allowed
     from members.tasks import send_email
 
     mail_kind = kinds.get(kind)
     status = OutboundEmail.Status.PENDING
-    if mail_kind.preference and user is not None and not email_allowed(user, mail_kind.preference):
+    if withhold or (
+        mail_kind.preference and user is not None and not email_allowed(user, mail_kind.preference)
+    ):
         status = OutboundEmail.Status.SKIPPED
     try:
         with transaction.atomic():
@@ -73,6 +78,7 @@ def email_enqueue(
                 subject=subject,
                 body_text=body_text,
                 body_html=body_html,
+                last_error=withhold,
             )
     except IntegrityError:
         return OutboundEmail.objects.get(key=key)

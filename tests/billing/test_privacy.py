@@ -1,0 +1,69 @@
+"""Billing's part of "Download my data" and "Delete my account", with the real stand-in."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+
+from billing import gateway
+from billing.models import Membership, Payment
+from members.models import User
+from scripts.devstack import free_port
+from tests.billing.money_path import become_patron, drain
+from tests.members.factories import PASSWORD
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.stripe, pytest.mark.worker]
+
+
+def test_export_lists_memberships_and_payments(stripe_stand_in: object) -> None:
+    client, _, _ = become_patron(stripe_stand_in, tier="insider")
+    data = json.loads(client.get("/account/data/download/").content)
+    [membership] = data["billing"]["memberships"]
+    assert (membership["tier"], membership["status"], membership["amount"]) == (
+        "Insider", "active", 1200
+    )  # fmt: skip
+    [payment] = data["billing"]["payments"]
+    assert (payment["amount"], payment["currency"]) == (1200, "eur")
+    assert payment["invoice"] == Payment.objects.get().stripe_invoice_id
+
+
+def test_deleting_the_account_cancels_at_stripe_and_keeps_the_books(
+    stripe_stand_in: object,
+) -> None:
+    client, member, _ = become_patron(stripe_stand_in)
+    membership = Membership.objects.get()
+    payment = Payment.objects.get()
+    response = client.post("/account/delete/", {"password": PASSWORD})
+    assert response.status_code == 302
+
+    at_stripe = gateway.subscription_retrieve(subscription_id=membership.stripe_subscription_id)
+    assert at_stripe["status"] == "canceled"
+    membership.refresh_from_db()
+    assert membership.status == "canceled"
+    user = User.objects.get(pk=member.pk)
+    assert user.email == f"deleted-{member.pk}@invalid"
+    assert not user.is_active
+    # Accounting keeps amount, date and invoice id, still tied to the (anonymous) record.
+    payment.refresh_from_db()
+    assert (payment.user_id, payment.amount, payment.stripe_invoice_id) == (
+        member.pk, 500, membership.payments.get().stripe_invoice_id
+    )  # fmt: skip
+    drain(stripe_stand_in)
+    # A member who deletes their account is not sent "your membership has ended".
+    goodbye = user.emails.get(kind="membership_ended")
+    assert (goodbye.status, goodbye.sent_at) == ("skipped", None)
+
+
+def test_deletion_stops_when_stripe_cannot_be_reached(stripe_stand_in: object) -> None:
+    client, member, _ = become_patron(stripe_stand_in)
+    with override_settings(STRIPE_API_BASE=f"http://127.0.0.1:{free_port()}"):
+        response = client.post("/account/delete/", {"password": PASSWORD})
+    assert response.status_code == 200
+    assert "deleted nothing" in response.content.decode()
+    user = User.objects.get(pk=member.pk)
+    assert (user.email, user.is_active) == (member.email, True)
+    assert Membership.objects.get().status == "active"
+    assert stripe_stand_in.base_url == settings.STRIPE_API_BASE  # type: ignore[attr-defined]
