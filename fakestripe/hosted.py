@@ -141,19 +141,23 @@ def _closed_page(session: dict[str, Any]) -> Response:
     )
 
 
-def _load_session(rt: Runtime, session_id: str) -> dict[str, Any] | None:
-    return rt.store.get("checkout.session", session_id)
+def _open_session(rt: Runtime, session_id: str) -> tuple[dict[str, Any], Response | None]:
+    """The checkout session, or the page to show instead: unknown, or no longer open."""
+    session = rt.store.get("checkout.session", session_id)
+    if session is None:
+        return {}, error_page(404, "This checkout page does not exist.")
+    if session["status"] != "open":
+        return session, _closed_page(session)
+    return session, None
 
 
 @bp.get("/c/pay/<session_id>")
 def checkout_page(session_id: str) -> Response:
     rt = runtime()
     with rt.store.lock:
-        session = _load_session(rt, session_id)
-        if session is None:
-            return error_page(404, "This checkout page does not exist.")
-        if session["status"] != "open":
-            return _closed_page(session)
+        session, refusal = _open_session(rt, session_id)
+        if refusal is not None:
+            return refusal
         return _page(
             "checkout.html",
             values={},
@@ -190,11 +194,9 @@ def checkout_submit(session_id: str) -> Response:
     rt = runtime()
     values = _form_values()
     with rt.store.lock:
-        session = _load_session(rt, session_id)
-        if session is None:
-            return error_page(404, "This checkout page does not exist.")
-        if session["status"] != "open":
-            return _closed_page(session)
+        session, refusal = _open_session(rt, session_id)
+        if refusal is not None:
+            return refusal
         try:
             card, month, year = card_from_input(
                 rt, values["card_number"], values["expiry"], values["cvc"]
@@ -229,11 +231,9 @@ def checkout_submit(session_id: str) -> Response:
 def checkout_authenticate(session_id: str) -> Response:
     rt = runtime()
     with rt.store.lock:
-        session = _load_session(rt, session_id)
-        if session is None:
-            return error_page(404, "This checkout page does not exist.")
-        if session["status"] != "open":
-            return _closed_page(session)
+        session, refusal = _open_session(rt, session_id)
+        if refusal is not None:
+            return refusal
         pending = rt.store.private(session_id).get("pending_authentication")
         token = request.form.get("token", "")
         action = request.form.get("action", "")
