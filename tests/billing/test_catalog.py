@@ -106,3 +106,40 @@ def test_admin_action_pushes_selected_tiers(stripe_api: object) -> None:
     assert reader.stripe_product_id
     assert Tier.objects.exclude(slug="reader").filter(stripe_product_id="").count() == 2
     assert "created" in response.content.decode()
+
+
+def test_finance_edits_a_price_in_the_admin_and_pushes_it(stripe_api: object) -> None:
+    seed_tiers()
+    tiers_sync()
+    reader = Tier.objects.get(slug="reader")
+    finance = Client()
+    finance.force_login(UserFactory(roles=["finance"], is_staff=True))
+    page = finance.get(f"/admin/billing/tier/{reader.pk}/change/")
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "stripe_product_id"}
+    data["benefits"] = reader.benefits
+    prices = list(reader.prices.order_by("pk"))
+    data.update({"prices-TOTAL_FORMS": len(prices), "prices-INITIAL_FORMS": len(prices),
+                 "prices-MIN_NUM_FORMS": 0, "prices-MAX_NUM_FORMS": 1000})  # fmt: skip
+    for i, price in enumerate(prices):
+        amount = 700 if (price.currency, price.interval) == ("eur", "month") else price.amount
+        row = {"id": price.pk, "tier": reader.pk, "currency": price.currency,
+               "interval": price.interval, "amount": amount}  # fmt: skip
+        data.update({f"prices-{i}-{name}": value for name, value in row.items()})
+    saved = finance.post(f"/admin/billing/tier/{reader.pk}/change/", data)
+    assert saved.status_code == 302, saved.content.decode()[:3000]
+    eur = TierPrice.objects.get(tier=reader, currency="eur", interval="month")
+    assert (eur.amount, eur.in_sync) == (700, False)
+    finance.post(
+        "/admin/billing/tier/", {"action": "push_to_stripe", "_selected_action": [reader.pk]}
+    )
+    eur.refresh_from_db()
+    assert eur.in_sync
+    assert gateway.price_retrieve(price_id=eur.stripe_price_id)["unit_amount"] == 700
+
+    # Staff may look at tiers but not change them.
+    staff = Client()
+    staff.force_login(UserFactory(roles=["staff"], is_staff=True))
+    assert staff.get("/admin/billing/tier/").status_code == 200
+    assert staff.post(f"/admin/billing/tier/{reader.pk}/change/", data).status_code == 403
