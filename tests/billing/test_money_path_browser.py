@@ -37,6 +37,8 @@ def test_sign_up_pay_on_the_hosted_page_and_become_a_patron(
 
     # The support page: tiers side by side; the annual toggle shows the saving.
     page.goto(f"{base}/support/")  # type: ignore[attr-defined]
+    # With JavaScript the choices apply at once; the "Show prices" button is for without.
+    assert page.get_by_role("button", name="Show prices").is_hidden()  # type: ignore[attr-defined]
     screenshot(page, "billing-support")
     page.get_by_label("Annual").check()  # type: ignore[attr-defined]
     page.wait_for_url(re.compile(r"interval=year"))  # type: ignore[attr-defined]
