@@ -81,3 +81,14 @@ def test_checkout_needs_csrf(tiers: None) -> None:
         "/support/checkout/", {"tier": "reader", "currency": "eur", "interval": "month"}
     )
     assert response.status_code == 403
+
+
+def test_the_support_page_speaks_ukrainian(client: Client, tiers: None) -> None:
+    html = client.get("/support/", HTTP_ACCEPT_LANGUAGE="uk").content.decode()
+    assert '<html lang="uk">' in html
+    assert "Підтримати одноразово</h2>" in html  # Give once
+    assert "€5 на місяць" in html
+    assert "Сплатити €5 на місяць" in html
+    assert "Перейти до оплати</button>" in html
+    assert "Give once" not in html
+    assert "Pay €5" not in html
