@@ -66,26 +66,12 @@ def card_from_input(rt: Runtime, number: str, expiry: str, cvc: str) -> tuple[Te
     return card_for(digits), month, year
 
 
-def create_card_payment_method(
-    rt: Runtime,
-    card: TestCard,
-    *,
-    exp_month: int,
-    exp_year: int,
-    name: str | None = None,
-    email: str | None = None,
-) -> dict[str, Any]:
-    return build_payment_method(
-        rt, card, exp_month=exp_month, exp_year=exp_year, name=name, email=email
-    )
-
-
 def resolve_payment_method(rt: Runtime, value: str, *, param: str) -> dict[str, Any]:
     """An existing ``pm_...`` or one of Stripe's magic test ids such as ``pm_card_visa``."""
     number = TOKENS.get(value)
     if number is not None:
         year = dt.datetime.fromtimestamp(rt.now(), tz=dt.UTC).year + 3
-        return create_card_payment_method(rt, card_for(number), exp_month=12, exp_year=year)
+        return build_payment_method(rt, card_for(number), exp_month=12, exp_year=year)
     return rt.store.require("payment_method", value, param=param, status=400)
 
 

@@ -9,14 +9,13 @@ from fakestripe.cards import AUTHENTICATION_FAILED, REQUIRES_ACTION, TestCard, c
 from fakestripe.charging import (
     attach,
     attempt_charge,
-    create_card_payment_method,
     create_payment_intent,
     decline_error,
 )
 from fakestripe.errors import invalid
 from fakestripe.invoicing import charge_invoice
 from fakestripe.objects.checkout import customer_details
-from fakestripe.objects.customers import build_customer
+from fakestripe.objects.customers import build_customer, build_payment_method
 from fakestripe.params import new_metadata
 from fakestripe.subscriptions import create_subscription
 
@@ -103,7 +102,7 @@ def _customer_for(
 def _payment_method(
     rt: Runtime, entry: CardEntry, email: str, customer: dict[str, Any] | None
 ) -> dict[str, Any]:
-    pm = create_card_payment_method(
+    pm = build_payment_method(
         rt,
         entry.card,
         exp_month=entry.exp_month,

@@ -177,14 +177,18 @@ class Dispatcher:
                     return
                 job = heapq.heappop(self._heap)
                 self._inflight += 1
-            try:
-                self._deliver(job)
-            except Exception:
-                log.exception("fakestripe: webhook delivery crashed")
-            finally:
-                with self._cond:
-                    self._inflight -= 1
-                    self._cond.notify_all()
+            self._deliver_counted(job)
+
+    def _deliver_counted(self, job: _Job) -> None:
+        """Deliver one job that was counted in flight; never let a crash stop its thread."""
+        try:
+            self._deliver(job)
+        except Exception:
+            log.exception("fakestripe: webhook delivery crashed")
+        finally:
+            with self._cond:
+                self._inflight -= 1
+                self._cond.notify_all()
 
     def _deliver_concurrently(self, jobs: list[_Job]) -> None:
         work: deque[_Job] = deque(jobs)
@@ -201,14 +205,7 @@ class Dispatcher:
                     job = work.popleft()
                 except IndexError:
                     return
-                try:
-                    self._deliver(job)
-                except Exception:
-                    log.exception("fakestripe: webhook delivery crashed")
-                finally:
-                    with self._cond:
-                        self._inflight -= 1
-                        self._cond.notify_all()
+                self._deliver_counted(job)
 
         for n in range(start.parties):
             threading.Thread(target=worker, name=f"fakestripe-release-{n}", daemon=True).start()
