@@ -80,7 +80,15 @@ def celery_worker(
     # by name, not whichever worker of another test run on the same server answers first.
     hostname = f"test-{os.getpid()}@{socket.gethostname()}"
     # A fresh broker state: tasks left from an earlier run must not run against this database.
+    # Purging can drop a queued inbox drain whose nudge key is still set, which would hold
+    # back the next nudge until the key expires (in production the sweeper covers that); a
+    # purge here therefore clears the key with the queue.
+    from django_redis import get_redis_connection
+
+    from billing.webhooks.queueing import NUDGE_KEY
+
     app.control.purge()
+    get_redis_connection("default").delete(NUDGE_KEY)
     with log.open("w") as out:
         proc = subprocess.Popen(
             [
