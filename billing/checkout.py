@@ -23,7 +23,6 @@ from members.models import User
 
 from . import gateway
 from .customers import customer_for_user, customer_resolve
-from .locks import advisory_lock
 from .models import CheckoutSession, Membership, Tier, TierPrice
 from .stripe_values import object_id
 
@@ -114,15 +113,16 @@ def checkout_start(
     """Create (or, for a repeat within a few minutes, reuse) a Checkout Session.
 
     A signed-in member pays as their Stripe Customer; an anonymous reader gives their email
-    on Stripe's page and the webhook creates or links their account. A member who already has
-    a live membership cannot start a second one here (they manage the one they have).
+    on Stripe's page and the webhook creates or links their account. A member whose
+    membership blocks a new checkout (in good standing) cannot start a second one here (they
+    manage the one they have); a lapsed member (payment overdue, unpaid) may pay again.
     `anonymous_key` (the browser session key) tells two anonymous readers apart.
     """
     price, amount = _price_for(choice)
     if (
         user is not None
         and choice.recurring
-        and Membership.objects.filter(user=user, status__in=Membership.LIVE).exists()
+        and Membership.objects.filter(user=user).blocking_checkout().exists()
     ):
         raise CheckoutRefused(
             _("You already support us. Change your membership on “My support”."), field="tier"
@@ -233,13 +233,13 @@ def checkout_fulfil(*, session_id: str) -> CheckoutSession | None:
     elif session.get("mode") == "payment" and session.get("payment_intent"):
         payment_record_one_time(payment_intent_id=object_id(session["payment_intent"]))
     if row is not None:
-        with transaction.atomic():
-            advisory_lock(f"checkout:{session_id}")
-            CheckoutSession.objects.filter(pk=row.pk).exclude(
-                status=CheckoutSession.Status.COMPLETE
-            ).update(status=CheckoutSession.Status.COMPLETE, completed_at=timezone.now())
-            if user is not None:
-                CheckoutSession.objects.filter(pk=row.pk, user__isnull=True).update(user=user)
+        # Two conditional UPDATEs, each atomic by itself: no lock needed (and none taken after
+        # the subscription's, see billing.locks).
+        CheckoutSession.objects.filter(pk=row.pk).exclude(
+            status=CheckoutSession.Status.COMPLETE
+        ).update(status=CheckoutSession.Status.COMPLETE, completed_at=timezone.now())
+        if user is not None:
+            CheckoutSession.objects.filter(pk=row.pk, user__isnull=True).update(user=user)
         row.refresh_from_db()
     return row
 

@@ -18,7 +18,14 @@ from members.models import User
 
 from . import gateway
 from .customers import customer_resolve
-from .locks import advisory_lock
+from .history import history_record_renewal
+from .locks import (
+    lock_charge,
+    lock_dispute,
+    lock_invoice,
+    lock_payment_intent,
+    lock_subscription,
+)
 from .models import Dispute, Membership, Payment, Refund
 from .stripe_values import from_unix, object_id
 
@@ -84,24 +91,32 @@ def payment_record_from_invoice(*, invoice_id: str) -> Payment | None:
 
     Refetches the invoice; does nothing unless it is paid with money (a zero invoice moves no
     money and gets no receipt). Idempotent: the invoice id is unique on Payment and the
-    receipt's ledger key is the invoice id.
+    receipt's ledger key is the invoice id. A paid renewal also appends `renewed` to the
+    membership history. Locks the invoice's subscription before the invoice (billing.locks):
+    the invoice is read first to learn it, and a paid invoice's amounts never change.
     """
     from .memberships import membership_sync
 
+    existing = Payment.objects.filter(stripe_invoice_id=invoice_id).first()
+    if existing:
+        return existing
+    invoice = gateway.invoice_retrieve(invoice_id=invoice_id)
+    if invoice.get("status") != "paid" or not invoice.get("amount_paid"):
+        return None
+    subscription_id = invoice_subscription_id(invoice)
     with transaction.atomic():
-        advisory_lock(f"invoice:{invoice_id}")
+        if subscription_id:
+            lock_subscription(subscription_id)
+        lock_invoice(invoice_id)
         existing = Payment.objects.filter(stripe_invoice_id=invoice_id).first()
         if existing:
             return existing
-        invoice = gateway.invoice_retrieve(invoice_id=invoice_id)
-        if invoice.get("status") != "paid" or not invoice.get("amount_paid"):
-            return None
-        subscription_id = invoice_subscription_id(invoice)
         membership = None
         if subscription_id:
             membership = Membership.objects.filter(
                 stripe_subscription_id=subscription_id
             ).first() or membership_sync(subscription_id=subscription_id)
+            history_record_renewal(membership=membership, invoice=invoice)
         user = customer_resolve(
             customer_id=invoice["customer"], email_hint=invoice.get("customer_email") or ""
         )
@@ -136,7 +151,7 @@ def payment_record_from_invoice(*, invoice_id: str) -> Payment | None:
 def payment_record_one_time(*, payment_intent_id: str) -> Payment | None:
     """Record a succeeded one-time contribution and queue its receipt, once. Idempotent."""
     with transaction.atomic():
-        advisory_lock(f"payment_intent:{payment_intent_id}")
+        lock_payment_intent(payment_intent_id)
         existing = Payment.objects.filter(stripe_payment_intent_id=payment_intent_id).first()
         if existing:
             return existing
@@ -183,7 +198,7 @@ def refunds_sync(*, charge_id: str) -> Payment | None:
     Returns None when the charge's payment is not recorded yet; its own recording reads the
     refunds later through this function again."""
     with transaction.atomic():
-        advisory_lock(f"charge:{charge_id}")
+        lock_charge(charge_id)
         charge = gateway.charge_retrieve(charge_id=charge_id)
         payment = _payment_for_charge(charge)
         if payment is None:
@@ -249,25 +264,29 @@ def refund_issue(*, payment: Payment, amount: int, by: User | None, reason: str 
     return synced or payment
 
 
-def payment_refund_in_full_for_invoice(*, invoice_id: str, reason: str) -> None:
-    """Refund what an invoice charged (used for a duplicate subscription)."""
+def payment_refund_in_full_for_invoice(
+    *, invoice_id: str, reason: str, idempotency_key: str
+) -> dict[str, Any] | None:
+    """Refund what an invoice charged (a duplicate subscription's payment). Returns Stripe's
+    refund, or None when the invoice charged nothing. Callers are Stripe commands: the key is
+    the command's, so a repeated call refunds once."""
     invoice = gateway.invoice_retrieve(invoice_id=invoice_id)
     charge_id = _latest_charge(_invoice_payment_intent_id(invoice)).get("id")
     if not charge_id or not invoice.get("amount_paid"):
-        return
-    gateway.refund_create(
+        return None
+    return gateway.refund_create(
         charge_id=charge_id,
         amount=int(invoice["amount_paid"]),
         reason="duplicate" if reason == "duplicate" else "requested_by_customer",
         metadata={"invoice": invoice_id},
-        idempotency_key=f"refund-invoice-{invoice_id}",
+        idempotency_key=idempotency_key,
     )
 
 
 def dispute_sync(*, dispute_id: str) -> Dispute:
     """Copy a dispute's current state from Stripe. Idempotent and order-independent."""
     with transaction.atomic():
-        advisory_lock(f"dispute:{dispute_id}")
+        lock_dispute(dispute_id)
         dispute = gateway.dispute_retrieve(dispute_id=dispute_id)
         charge_id = object_id(dispute.get("charge"))
         intent_id = object_id(dispute.get("payment_intent"))

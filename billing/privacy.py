@@ -62,7 +62,7 @@ def cancel_subscriptions(user: User) -> None:
     shows what Stripe did. If Stripe cannot be reached the deletion stops: deleting the
     account while Stripe keeps charging the card would be worse than not deleting it yet.
     """
-    for membership in Membership.objects.filter(user=user, status__in=Membership.LIVE):
+    for membership in Membership.objects.filter(user=user).not_ended():
         # A member deleting their account is not told their membership ended: the goodbye's
         # ledger key is taken first, so neither this sync nor the webhook's can send it.
         email_enqueue(

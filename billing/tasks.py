@@ -2,6 +2,7 @@ from celery import shared_task
 
 from config.celery import RETRY_POLICY, TRANSIENT_ERRORS
 
+from .commands import command_execute, commands_sweep
 from .gateway.errors import GatewayUnavailable
 from .webhooks.processing import inbox_process, inbox_sweep
 from .webhooks.queueing import inbox_drain
@@ -22,3 +23,13 @@ def drain_webhook_inbox() -> int:
 @shared_task
 def sweep_webhook_inbox() -> dict[str, int]:
     return inbox_sweep()
+
+
+@shared_task(**{**RETRY_POLICY, "autoretry_for": BILLING_TRANSIENT})
+def run_stripe_command(command_id: int) -> str:
+    return command_execute(command_id=command_id)
+
+
+@shared_task
+def sweep_stripe_commands() -> int:
+    return commands_sweep()

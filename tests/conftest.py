@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.conf import settings
 
+from tests.stripe_proxy import StripeProxy
 from tests.utils import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,15 +46,23 @@ def _clean_slate() -> None:
 
 
 @pytest.fixture(scope="session")
-def stripe_api_base() -> str:
-    """The address the Stripe stand-in will listen on, fixed for the whole session so that
-    this process and the worker process talk to the same one."""
+def stripe_proxy() -> Iterator[StripeProxy]:
+    """The address the site and the worker use as Stripe's API base: a pass-through proxy to
+    the stand-in (tests/stripe_proxy.py), fixed for the whole session so that this process
+    and the worker talk to the same one; a test may make it lose answers."""
     from scripts.devstack import free_port
 
-    base = f"http://127.0.0.1:{free_port()}"
+    proxy = StripeProxy(upstream=f"http://127.0.0.1:{free_port()}")
+    base = proxy.start(free_port())
     settings.STRIPE_API_BASE = base
     os.environ["STRIPE_API_BASE"] = base
-    return base
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture(scope="session")
+def stripe_api_base(stripe_proxy: StripeProxy) -> str:
+    return stripe_proxy.base_url
 
 
 @pytest.fixture(scope="session")
@@ -120,11 +129,13 @@ def celery_worker(
 
 @pytest.fixture(scope="session")
 def stripe_server(
-    stripe_api_base: str, live_server: object, tmp_path_factory: pytest.TempPathFactory
+    stripe_proxy: StripeProxy, live_server: object, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    """The Stripe stand-in, a real server process, sending signed webhooks to the live site."""
+    """The Stripe stand-in, a real server process behind `stripe_proxy`, sending signed
+    webhooks to the live site. Returns its own address (for its control API)."""
     from fakestripe.testing import running_server
 
+    stripe_api_base = stripe_proxy.upstream
     port = int(stripe_api_base.rsplit(":", 1)[1])
     # Stripe redirects the reader back to SITE_URL: here, the live test server.
     settings.SITE_URL = live_server.url  # type: ignore[attr-defined]
@@ -140,18 +151,21 @@ def stripe_server(
 
 
 @pytest.fixture
-def stripe_api(stripe_server: str) -> Iterator[object]:
+def stripe_api(stripe_server: str, stripe_proxy: StripeProxy) -> Iterator[object]:
     """A clean Stripe stand-in for tests that only call its API (no worker needed)."""
     from fakestripe.control import FakeStripeControl
 
     control = FakeStripeControl(stripe_server)
     control.reset()
+    stripe_proxy.reset()
     yield control
     control.wait_idle()  # this test's webhooks are delivered before the next test starts
 
 
 @pytest.fixture
-def stripe_stand_in(stripe_server: str, celery_worker: object) -> Iterator[object]:
+def stripe_stand_in(
+    stripe_server: str, celery_worker: object, stripe_proxy: StripeProxy
+) -> Iterator[object]:
     """A clean stand-in (state and held webhooks reset) with the demo tiers pushed to it, the
     live site receiving its webhooks, and the worker processing them. Returns its control
     client."""
@@ -160,6 +174,7 @@ def stripe_stand_in(stripe_server: str, celery_worker: object) -> Iterator[objec
 
     control = FakeStripeControl(stripe_server)
     control.reset()
+    stripe_proxy.reset()
     seed_and_sync_tiers()
     control.wait_idle()  # the catalog's own events arrive before the test starts
     yield control

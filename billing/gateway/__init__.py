@@ -167,8 +167,13 @@ def subscription_list(*, customer_id: str, status: str = "all") -> list[dict[str
     return list(page["data"])
 
 
-def subscription_cancel(*, subscription_id: str) -> dict[str, Any]:
-    return _call(client().v1.subscriptions.cancel, subscription_id)
+def subscription_cancel(*, subscription_id: str, comment: str = "") -> dict[str, Any]:
+    """Cancel now. A DELETE takes no idempotency key: Stripe refuses a second cancel, which
+    callers read as done (billing.commands)."""
+    params: dict[str, Any] = {}
+    if comment:
+        params["cancellation_details"] = {"comment": comment}
+    return _call(client().v1.subscriptions.cancel, subscription_id, params)
 
 
 def invoice_retrieve(*, invoice_id: str) -> dict[str, Any]:

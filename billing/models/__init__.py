@@ -1,5 +1,7 @@
 from .catalog import Currency, Interval, Tier, TierPrice
 from .checkout import CheckoutSession
+from .commands import StripeCommand
+from .history import MembershipChange
 from .inbox import WebhookEvent
 from .memberships import BillingCustomer, Membership
 from .payments import Dispute, Payment, Refund
@@ -11,8 +13,10 @@ __all__ = [
     "Dispute",
     "Interval",
     "Membership",
+    "MembershipChange",
     "Payment",
     "Refund",
+    "StripeCommand",
     "Tier",
     "TierPrice",
     "WebhookEvent",

@@ -10,8 +10,9 @@ from .catalog import Tier
 
 
 class BillingCustomer(models.Model):
-    """A Stripe Customer and the member it belongs to. A member may have several (two
-    anonymous checkouts with one email make two); new checkouts use the newest."""
+    """A Stripe Customer and the member it belongs to. A member may have several (each
+    logged-out checkout makes one); exactly one is their *primary* customer (see
+    `billing.customers`), used for their signed-in checkouts."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="billing_customers"
@@ -26,8 +27,35 @@ class BillingCustomer(models.Model):
         return self.stripe_customer_id
 
 
-# Subscription states in which the member still has (or may recover) a running membership.
-LIVE_STATUSES = ("trialing", "active", "past_due", "unpaid", "paused", "incomplete")
+# Three questions, three answers; never one status set for all of them (docs/architecture.md).
+#
+# *Entitled*: gets the benefits and may vote. Past due stays entitled while Stripe retries the
+# payment (its retry schedule is the grace period); a membership whose collection is paused is
+# not entitled (see `Membership.is_entitled`, which also checks `paused`).
+ENTITLED_STATUSES = ("trialing", "active", "past_due")
+# *May still charge*: Stripe can still take money on it without a new checkout (a retry, the
+# authentication step of an incomplete first payment, a resume). A second one is a duplicate;
+# `unpaid` is not here: Stripe has given up retrying, and the member may pay again.
+MAY_CHARGE_STATUSES = ("trialing", "active", "past_due", "incomplete", "paused")
+# *Blocks a new checkout*: in good standing. A lapsed member (past due, unpaid, incomplete) may
+# pay again, and the old subscription is then cancelled (billing.memberships).
+BLOCKS_CHECKOUT_STATUSES = ("trialing", "active")
+# Stripe never moves a subscription out of these.
+ENDED_STATUSES = ("canceled", "incomplete_expired")
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def entitled(self) -> MembershipQuerySet:
+        return self.filter(status__in=ENTITLED_STATUSES, paused=False)
+
+    def may_charge(self) -> MembershipQuerySet:
+        return self.filter(status__in=MAY_CHARGE_STATUSES, end_requested="")
+
+    def blocking_checkout(self) -> MembershipQuerySet:
+        return self.filter(status__in=BLOCKS_CHECKOUT_STATUSES, end_requested="")
+
+    def not_ended(self) -> MembershipQuerySet:
+        return self.exclude(status__in=ENDED_STATUSES)
 
 
 class Membership(models.Model):
@@ -41,7 +69,10 @@ class Membership(models.Model):
         PAUSED = "paused", _("paused")
         CANCELED = "canceled", _("ended")
 
-    LIVE = LIVE_STATUSES
+    class EndRequested(models.TextChoices):
+        NO = "", _("no")
+        DUPLICATE = "duplicate", _("a duplicate of another membership; refunded")
+        REPLACED = "replaced", _("replaced by a newer membership")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
@@ -54,6 +85,7 @@ class Membership(models.Model):
     amount = models.PositiveIntegerField(help_text="Minor units per interval.")
     currency = models.CharField(max_length=3)
     interval = models.CharField(max_length=5)
+    interval_count = models.PositiveSmallIntegerField(default=1)
     custom_amount = models.BooleanField(default=False)
     current_period_start = models.DateTimeField(null=True, blank=True)
     current_period_end = models.DateTimeField(null=True, blank=True)
@@ -67,17 +99,25 @@ class Membership(models.Model):
     # When we last copied the subscription's state from Stripe (always refetched, under a
     # per-subscription lock, so the last writer wrote the newest state).
     synced_at = models.DateTimeField(null=True, blank=True)
+    # Set when we decided to end it at Stripe ourselves (a Stripe command carries it out): from
+    # then on it no longer counts as the member's charging membership, even before Stripe's
+    # confirmation arrives.
+    end_requested = models.CharField(
+        max_length=10, choices=EndRequested.choices, default=EndRequested.NO, blank=True
+    )
     note = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["user"],
-                condition=models.Q(status__in=LIVE_STATUSES),
-                name="billing_one_live_membership_per_member",
+                condition=models.Q(status__in=MAY_CHARGE_STATUSES, end_requested=""),
+                name="billing_one_charging_membership_per_member",
             ),
             models.CheckConstraint(
                 condition=models.Q(amount__gte=0), name="billing_membership_amount_gte0"
@@ -88,5 +128,17 @@ class Membership(models.Model):
         return f"{self.user} {self.tier} {self.status}"
 
     @property
-    def is_live(self) -> bool:
-        return self.status in self.LIVE
+    def is_entitled(self) -> bool:
+        return self.status in ENTITLED_STATUSES and not self.paused
+
+    @property
+    def may_charge(self) -> bool:
+        return self.status in MAY_CHARGE_STATUSES and not self.end_requested
+
+    @property
+    def blocks_checkout(self) -> bool:
+        return self.status in BLOCKS_CHECKOUT_STATUSES and not self.end_requested
+
+    @property
+    def is_ended(self) -> bool:
+        return self.status in ENDED_STATUSES

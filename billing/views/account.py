@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from billing import gateway
 from billing.models import BillingCustomer, Payment
 from billing.receipt_pdf import receipt_pdf
-from billing.selectors import membership_live_for, memberships_for, payments_for
+from billing.selectors import membership_current_for, memberships_for, payments_for
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 def my_support(request: HttpRequest) -> HttpResponse:
     user = request.user
     context = {
-        "membership": membership_live_for(user=user),  # type: ignore[arg-type]
+        "membership": membership_current_for(user=user),  # type: ignore[arg-type]
         "memberships": memberships_for(user=user),  # type: ignore[arg-type]
         "payments": payments_for(user=user),  # type: ignore[arg-type]
         "has_customer": BillingCustomer.objects.filter(user=user).exists(),

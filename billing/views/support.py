@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from billing import gateway
 from billing.checkout import CheckoutRefused, checkout_start
 from billing.forms import CheckoutForm
-from billing.selectors import membership_live_for, tier_offers
+from billing.selectors import membership_blocking_checkout_for, tier_offers
 
 from .page_cache import support_page_for_anyone
 
@@ -40,7 +40,7 @@ def _render(
     currency, interval = _selection(request)
     membership = None
     if request.user.is_authenticated:
-        membership = membership_live_for(user=request.user)
+        membership = membership_blocking_checkout_for(user=request.user)
     context = {
         "offers": tier_offers(currency=currency, interval=interval),
         "currency": currency,

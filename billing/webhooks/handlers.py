@@ -1,6 +1,7 @@
 """One handler per Stripe event type. Each reads the id of the object the event is about and
 calls the billing service that owns the change; the services refetch from Stripe, so handlers
-never trust an event's snapshot to be the newest state."""
+never trust an event's snapshot to be the newest state. (Subscription events also pass the
+whole event on: its snapshot and time are what the membership history records.)"""
 
 from __future__ import annotations
 
@@ -19,50 +20,62 @@ from billing.payments import (
 )
 from billing.stripe_values import object_id
 
-Handler = Callable[[dict[str, Any]], None]
+Event = dict[str, Any]
+Handler = Callable[[Event], None]
 
 
-def on_checkout_completed(obj: dict[str, Any]) -> None:
+def on_checkout_completed(event: Event) -> None:
+    obj = event["data"]["object"]
     checkout_fulfil(session_id=obj["id"])
 
 
-def on_checkout_expired(obj: dict[str, Any]) -> None:
+def on_checkout_expired(event: Event) -> None:
+    obj = event["data"]["object"]
     checkout_expire(session_id=obj["id"])
 
 
-def on_subscription_changed(obj: dict[str, Any]) -> None:
-    membership_sync(subscription_id=obj["id"])
+def on_subscription_changed(event: Event) -> None:
+    membership_sync(
+        subscription_id=event["data"]["object"]["id"],
+        event=event,
+    )
 
 
-def on_invoice_paid(obj: dict[str, Any]) -> None:
+def on_invoice_paid(event: Event) -> None:
+    obj = event["data"]["object"]
     payment_record_from_invoice(invoice_id=obj["id"])
 
 
-def on_invoice_payment_failed(obj: dict[str, Any]) -> None:
+def on_invoice_payment_failed(event: Event) -> None:
+    obj = event["data"]["object"]
     payment_failed_notify(invoice=obj)
     subscription_id = invoice_subscription_id(obj)
     if subscription_id:
         membership_sync(subscription_id=subscription_id)
 
 
-def on_payment_intent_succeeded(obj: dict[str, Any]) -> None:
+def on_payment_intent_succeeded(event: Event) -> None:
+    obj = event["data"]["object"]
     # Subscription payments are recorded from their invoice; only our one-time contributions
     # (marked in their metadata at checkout) are recorded from the payment intent.
     if (obj.get("metadata") or {}).get("kind") == "one_time":
         payment_record_one_time(payment_intent_id=obj["id"])
 
 
-def on_charge_refunded(obj: dict[str, Any]) -> None:
+def on_charge_refunded(event: Event) -> None:
+    obj = event["data"]["object"]
     refunds_sync(charge_id=obj["id"])
 
 
-def on_refund_changed(obj: dict[str, Any]) -> None:
+def on_refund_changed(event: Event) -> None:
+    obj = event["data"]["object"]
     charge = object_id(obj.get("charge"))
     if charge:
         refunds_sync(charge_id=charge)
 
 
-def on_dispute_changed(obj: dict[str, Any]) -> None:
+def on_dispute_changed(event: Event) -> None:
+    obj = event["data"]["object"]
     dispute_sync(dispute_id=obj["id"])
 
 

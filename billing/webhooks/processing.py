@@ -42,7 +42,7 @@ def inbox_process(*, inbox_id: int, transient: tuple[type[BaseException], ...] =
             return row.status
         try:
             with transaction.atomic():
-                handler(row.payload["data"]["object"])
+                handler(row.payload)
         except transient:
             raise
         except Exception as exc:

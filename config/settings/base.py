@@ -245,4 +245,5 @@ BILLING_ONE_TIME_MINIMUM = env.int("BILLING_ONE_TIME_MINIMUM", default=200)
 CELERY_BEAT_SCHEDULE = {
     "sweep-webhook-inbox": {"task": "billing.tasks.sweep_webhook_inbox", "schedule": 60.0},
     "sweep-outbox": {"task": "members.tasks.sweep_outbox", "schedule": 60.0},
+    "sweep-stripe-commands": {"task": "billing.tasks.sweep_stripe_commands", "schedule": 60.0},
 }

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import Q
 from django.test import Client
 
-from billing.models import CheckoutSession, WebhookEvent
+from billing.models import CheckoutSession, StripeCommand, WebhookEvent
 from members.models import OutboundEmail, User
 from tests.members.factories import UserFactory
 from tests.utils import wait_for
@@ -39,10 +39,19 @@ def start_checkout(client: Client, **data: str) -> CheckoutSession:
 
 
 def drain(control: object, *, timeout: float = 60) -> None:
-    """Wait until the stand-in has delivered everything and the worker processed the inbox
-    and sent every email it queued."""
-    control.wait_idle(timeout=timeout)  # type: ignore[attr-defined]
-    wait_for(lambda: not WebhookEvent.objects.filter(status="pending").exists(), timeout=timeout)
+    """Wait until the stand-in has delivered everything, the worker processed the inbox, sent
+    every Stripe command (whose events the stand-in then delivers, so again) and every email
+    it queued."""
+    while True:
+        control.wait_idle(timeout=timeout)  # type: ignore[attr-defined]
+        wait_for(
+            lambda: not WebhookEvent.objects.filter(status="pending").exists(), timeout=timeout
+        )
+        if not StripeCommand.objects.filter(status="pending").exists():
+            break
+        wait_for(
+            lambda: not StripeCommand.objects.filter(status="pending").exists(), timeout=timeout
+        )
     wait_for(
         lambda: (
             not OutboundEmail.objects.filter(Q(status="pending") | Q(status="sending")).exists()

@@ -12,8 +12,8 @@ from django.db import connection, connections, transaction
 from django.test import Client
 from django.utils import timezone
 
-from billing.locks import advisory_lock
-from billing.models import Membership, WebhookEvent
+from billing.locks import lock_subscription
+from billing.models import Membership, MembershipChange, WebhookEvent
 from billing.webhooks.processing import inbox_process, inbox_sweep
 from tests.billing.money_path import become_patron
 from tests.billing.signing import event_for, fixture, signed
@@ -42,6 +42,7 @@ def test_a_row_whose_task_was_lost_is_swept_up(stripe_stand_in: object) -> None:
     become_patron(stripe_stand_in)
     # Simulate "Redis was down when it arrived": the event is stored but no task exists.
     subscription_id = Membership.objects.get().stripe_subscription_id
+    MembershipChange.objects.all().delete()
     Membership.objects.all().delete()
     lost = WebhookEvent.objects.create(
         stripe_id="evt_lost_1",
@@ -97,7 +98,7 @@ def test_advisory_lock_is_really_taken() -> None:
 
     def hold() -> None:
         with transaction.atomic():
-            advisory_lock("subscription:sub_123")
+            lock_subscription("sub_123")
             held.set()
             release.wait(10)
         connections.close_all()
@@ -121,4 +122,4 @@ def test_advisory_lock_is_really_taken() -> None:
         release.set()
         holder.join()
     with pytest.raises(RuntimeError, match="needs a transaction"):
-        advisory_lock("outside")
+        lock_subscription("outside")

@@ -1,4 +1,4 @@
-"""Reads for billing pages: what the support page offers, what a member has paid."""
+"""What the support page offers: tiers and prices, and the catalog's fingerprint."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Prefetch
 
-from members.models import User
-
-from .models import Membership, Payment, Tier, TierPrice
+from billing.models import Tier, TierPrice
 
 
 @dataclass(frozen=True)
@@ -55,24 +53,3 @@ def catalog_fingerprint() -> str:
         cursor.execute(_CATALOG_FINGERPRINT)
         row = cursor.fetchone()
     return str(row[0])
-
-
-def membership_live_for(*, user: User) -> Membership | None:
-    return (
-        Membership.objects.filter(user=user, status__in=Membership.LIVE)
-        .select_related("tier")
-        .first()
-    )
-
-
-def memberships_for(*, user: User) -> list[Membership]:
-    return list(Membership.objects.filter(user=user).select_related("tier"))
-
-
-def payments_for(*, user: User) -> list[Payment]:
-    return list(
-        Payment.objects.filter(user=user)
-        .select_related("membership__tier")
-        .prefetch_related("refunds")
-        .order_by("-paid_at")
-    )

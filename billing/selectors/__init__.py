@@ -1,0 +1,24 @@
+"""Billing's reads. Other apps (support: voting and reports) read billing only through these."""
+
+from .catalog import TierOffer, catalog_fingerprint, tier_offers
+from .history import Entitlement, entitled_member_ids, entitlement_for, entitlements_for
+from .memberships import (
+    membership_blocking_checkout_for,
+    membership_current_for,
+    memberships_for,
+    payments_for,
+)
+
+__all__ = [
+    "Entitlement",
+    "TierOffer",
+    "catalog_fingerprint",
+    "entitled_member_ids",
+    "entitlement_for",
+    "entitlements_for",
+    "membership_blocking_checkout_for",
+    "membership_current_for",
+    "memberships_for",
+    "payments_for",
+    "tier_offers",
+]
