@@ -177,11 +177,26 @@ def _payment_for_charge(charge: dict[str, Any]) -> Payment | None:
     return None
 
 
+# A refund that failed or was canceled gave nothing back; every other (succeeded, pending,
+# requires_action) is money the reader has or will have back, so it counts as refunded.
+NOT_REFUNDED = ("failed", "canceled")
+
+
+def _charge_refunds(charge: dict[str, Any]) -> list[dict[str, Any]]:
+    embedded = charge.get("refunds") or {}
+    if embedded.get("has_more"):
+        return gateway.refund_list(charge_id=charge["id"])
+    return list(embedded.get("data") or [])
+
+
 def refunds_sync(*, charge_id: str) -> Payment | None:
     """Copy a charge's refunds from Stripe: Refund rows, the payment's refunded amount and
     status, and one notice email per refund. Idempotent and order-independent (refetched).
-    Returns None when the charge's payment is not recorded yet; its own recording reads the
-    refunds later through this function again."""
+
+    The refunded amount is the sum of the charge's refunds that did not fail or get
+    canceled, so a refund that fails later lowers it again (and a payment with nothing left
+    refunded is back to paid). Returns None when the charge's payment is not recorded yet;
+    its own recording reads the refunds later through this function again."""
     with transaction.atomic():
         advisory_lock(f"charge:{charge_id}")
         charge = gateway.charge_retrieve(charge_id=charge_id)
@@ -189,15 +204,18 @@ def refunds_sync(*, charge_id: str) -> Payment | None:
         if payment is None:
             return None
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        refunded = min(int(charge.get("amount_refunded") or 0), payment.amount)
+        refunds = _charge_refunds(charge)
+        refunded = sum(int(r["amount"]) for r in refunds if r.get("status") not in NOT_REFUNDED)
         payment.stripe_charge_id = charge["id"]
-        payment.amount_refunded = max(payment.amount_refunded, refunded)
+        payment.amount_refunded = min(refunded, payment.amount)
         if payment.amount_refunded >= payment.amount:
             payment.status = Payment.Status.REFUNDED
         elif payment.amount_refunded:
             payment.status = Payment.Status.PARTIALLY_REFUNDED
+        else:
+            payment.status = Payment.Status.PAID
         payment.save(update_fields=["stripe_charge_id", "amount_refunded", "status"])
-        for refund in (charge.get("refunds") or {}).get("data") or []:
+        for refund in refunds:
             row, created = Refund.objects.update_or_create(
                 stripe_refund_id=refund["id"],
                 defaults={
@@ -223,10 +241,13 @@ def refunds_sync(*, charge_id: str) -> Payment | None:
 def refund_issue(*, payment: Payment, amount: int, by: User | None, reason: str = "") -> Payment:
     """Refund (part of) a payment at Stripe, then record it. Staff call this.
 
-    The idempotency key names the payment and the refunded total it leads to, so a double
-    click refunds once while a later, second partial refund goes through.
+    The idempotency key names the payment, how many refunds it has on record and the
+    refunded total it leads to, so a double click refunds once while a later, second partial
+    refund goes through, as does a new refund after one that failed (which lowered the
+    refunded total back to where it was).
     """
     payment = Payment.objects.get(pk=payment.pk)  # the refunded total as it is now
+    refunds_on_record = payment.refunds.count()
     if amount <= 0 or amount > payment.amount - payment.amount_refunded:
         raise ValueError("The refund must be more than zero and at most what is left.")
     charge_id = payment.stripe_charge_id or _latest_charge(payment.stripe_payment_intent_id).get(
@@ -239,7 +260,9 @@ def refund_issue(*, payment: Payment, amount: int, by: User | None, reason: str 
         amount=amount,
         reason=reason,
         metadata={"payment_id": str(payment.pk), "by_user": str(by.pk if by else "")},
-        idempotency_key=f"refund-{payment.pk}-{payment.amount_refunded + amount}",
+        idempotency_key=(
+            f"refund-{payment.pk}-{refunds_on_record}-{payment.amount_refunded + amount}"
+        ),
     )
     synced = refunds_sync(charge_id=charge_id)
     if by is not None:

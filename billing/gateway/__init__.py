@@ -69,6 +69,20 @@ def _options(idempotency_key: str | None) -> dict[str, str]:
     return {"idempotency_key": idempotency_key} if idempotency_key else {}
 
 
+def _list_all(fn: Callable[..., Any], *args: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every item of a Stripe list, following `has_more` page by page (100 a page)."""
+    items: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        page_params = {**params, "limit": 100, **({"starting_after": cursor} if cursor else {})}
+        page = _call(fn, *args, page_params)
+        data = list(page.get("data") or [])
+        items.extend(data)
+        if not page.get("has_more") or not data:
+            return items
+        cursor = data[-1]["id"]
+
+
 # --- Catalog ---------------------------------------------------------------------------
 
 
@@ -196,6 +210,11 @@ def refund_create(
     if reason:
         params["reason"] = reason
     return _call(client().v1.refunds.create, params, _options(idempotency_key))
+
+
+def refund_list(*, charge_id: str) -> list[dict[str, Any]]:
+    """Every refund of a charge, whatever its status (all pages), newest first."""
+    return _list_all(client().v1.refunds.list, params={"charge": charge_id})
 
 
 def dispute_retrieve(*, dispute_id: str) -> dict[str, Any]:

@@ -82,6 +82,8 @@ HANDLERS: dict[str, Handler] = {
     "charge.refunded": on_charge_refunded,
     "refund.created": on_refund_changed,
     "refund.updated": on_refund_changed,
+    "refund.failed": on_refund_changed,
+    "charge.refund.updated": on_refund_changed,
     "charge.dispute.created": on_dispute_changed,
     "charge.dispute.updated": on_dispute_changed,
     "charge.dispute.closed": on_dispute_changed,
