@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from members.mail.services import email_enqueue
@@ -12,6 +13,7 @@ from members.models import User
 from members.privacy import DeletionBlocked
 
 from . import gateway
+from .locks import advisory_lock
 from .memberships import membership_ended_key, membership_sync
 from .models import CheckoutSession, Membership, Payment
 
@@ -61,10 +63,32 @@ def cancel_subscriptions(user: User) -> None:
     Stripe is asked first and the membership is then copied back from Stripe, so our record
     shows what Stripe did. If Stripe cannot be reached the deletion stops: deleting the
     account while Stripe keeps charging the card would be worse than not deleting it yet.
+    A member deleting their account is not told their membership ended; a deletion that
+    stops leaves that email free for a cancellation that comes later.
     """
     for membership in Membership.objects.filter(user=user, status__in=Membership.LIVE):
-        # A member deleting their account is not told their membership ended: the goodbye's
-        # ledger key is taken first, so neither this sync nor the webhook's can send it.
+        try:
+            _end_without_goodbye(user=user, membership=membership)
+        except (gateway.GatewayError, gateway.GatewayUnavailable) as exc:
+            raise DeletionBlocked(
+                _(
+                    "We could not cancel your membership with our payment provider, so we "
+                    "deleted nothing. Please try again in a few minutes."
+                )
+            ) from exc
+
+
+def _end_without_goodbye(*, user: User, membership: Membership) -> None:
+    """Cancel one subscription at Stripe and withhold its goodbye email, both or neither.
+
+    The goodbye's ledger key is taken in the transaction that holds the subscription's lock
+    while Stripe cancels: a sync (ours, or the webhook's on the worker) takes that lock
+    first, so it sees the key only once the cancel worked, and cannot send the goodbye in
+    between. If the cancel fails, the transaction rolls the withheld key back with it.
+    """
+    subscription_id = membership.stripe_subscription_id
+    with transaction.atomic():
+        advisory_lock(f"subscription:{subscription_id}")
         email_enqueue(
             key=membership_ended_key(membership),
             kind="membership_ended",
@@ -73,17 +97,12 @@ def cancel_subscriptions(user: User) -> None:
             withhold="The member deleted their account.",
         )
         try:
-            gateway.subscription_cancel(subscription_id=membership.stripe_subscription_id)
-            membership_sync(subscription_id=membership.stripe_subscription_id)
+            gateway.subscription_cancel(subscription_id=subscription_id)
         except gateway.NotFound:
+            # Gone at Stripe: nothing charges any more; record it as ended, without goodbye.
             Membership.objects.filter(pk=membership.pk).update(status=Membership.Status.CANCELED)
-        except (gateway.GatewayError, gateway.GatewayUnavailable) as exc:
-            raise DeletionBlocked(
-                _(
-                    "We could not cancel your membership with our payment provider, so we "
-                    "deleted nothing. Please try again in a few minutes."
-                )
-            ) from exc
+            return
+    membership_sync(subscription_id=subscription_id)
 
 
 def anonymise_billing(user: User) -> None:

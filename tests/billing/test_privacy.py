@@ -10,10 +10,11 @@ from django.test import override_settings
 
 from billing import gateway
 from billing.models import Membership, Payment
-from members.models import User
+from members.models import OutboundEmail, User
 from scripts.devstack import free_port
 from tests.billing.money_path import become_patron, drain
 from tests.members.factories import PASSWORD
+from tests.utils import mailbox
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.stripe, pytest.mark.worker]
 
@@ -67,3 +68,47 @@ def test_deletion_stops_when_stripe_cannot_be_reached(stripe_stand_in: object) -
     assert (user.email, user.is_active) == (member.email, True)
     assert Membership.objects.get().status == "active"
     assert stripe_stand_in.base_url == settings.STRIPE_API_BASE  # type: ignore[attr-defined]
+
+
+def goodbye_after_a_later_cancellation(stripe_stand_in: object, member: User) -> OutboundEmail:
+    """The member cancels at Stripe (as in the portal, at once); the worker copies it."""
+    membership = Membership.objects.get()
+    assert membership.status == "active"
+    gateway.subscription_cancel(subscription_id=membership.stripe_subscription_id)
+    drain(stripe_stand_in)
+    assert Membership.objects.get().status == "canceled"
+    return OutboundEmail.objects.get(kind="membership_ended", user=member)
+
+
+def test_a_deletion_stopped_by_stripe_down_leaves_the_goodbye_for_later(
+    stripe_stand_in: object,
+) -> None:
+    client, member, _ = become_patron(stripe_stand_in)
+    with override_settings(STRIPE_API_BASE=f"http://127.0.0.1:{free_port()}"):
+        response = client.post("/account/delete/", {"password": PASSWORD})
+    assert "deleted nothing" in response.content.decode()
+
+    goodbye = goodbye_after_a_later_cancellation(stripe_stand_in, member)
+    assert goodbye.status == "sent"
+    assert [m["To"] for m in mailbox() if m["Subject"] == goodbye.subject] == [member.email]
+
+
+def test_a_cancel_that_fails_at_stripe_takes_nothing_for_later(
+    stripe_stand_in: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stripe answers, but its cancel fails: a failure the stand-in cannot be told to make,
+    so `gateway.subscription_cancel` is stubbed (in this process, the site's) to raise what
+    the gateway raises for a 500. Everything else is real."""
+    client, member, _ = become_patron(stripe_stand_in)
+
+    def cancel_fails(*, subscription_id: str) -> dict:
+        raise gateway.GatewayUnavailable("Stripe answered 500")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(gateway, "subscription_cancel", cancel_fails)
+        response = client.post("/account/delete/", {"password": PASSWORD})
+    assert "deleted nothing" in response.content.decode()
+    assert not OutboundEmail.objects.filter(kind="membership_ended").exists()
+
+    goodbye = goodbye_after_a_later_cancellation(stripe_stand_in, member)
+    assert goodbye.status == "sent"
