@@ -15,7 +15,7 @@ from members.privacy import DeletionBlocked
 from . import gateway
 from .locks import advisory_lock
 from .memberships import membership_ended_key, membership_sync
-from .models import CheckoutSession, Membership, Payment
+from .models import BillingCustomer, CheckoutSession, Membership, Payment
 
 
 def export_billing(user: User) -> dict[str, Any]:
@@ -57,28 +57,53 @@ def export_billing(user: User) -> dict[str, Any]:
     return {"memberships": memberships, "payments": payments}
 
 
+# Subscription states in which Stripe will never charge again.
+ENDED_AT_STRIPE = ("canceled", "incomplete_expired")
+
+STRIPE_UNREACHABLE = _(
+    "We could not cancel your membership with our payment provider, so we deleted nothing. "
+    "Please try again in a few minutes."
+)
+
+
+def member_stripe_customers(user: User) -> list[str]:
+    """Every Stripe Customer id we know for the member: linked ones, and any that one of
+    their memberships or payments names."""
+    ids = {
+        *BillingCustomer.objects.filter(user=user).values_list("stripe_customer_id", flat=True),
+        *Membership.objects.filter(user=user).values_list("stripe_customer_id", flat=True),
+        *Payment.objects.filter(user=user).values_list("stripe_customer_id", flat=True),
+    }
+    return sorted(i for i in ids if i)
+
+
 def cancel_subscriptions(user: User) -> None:
-    """Before an account is deleted, end its live subscriptions at Stripe, now.
+    """Before an account is deleted, end at Stripe, now, every subscription that may still
+    charge any of the member's Stripe Customers, whether or not we mirrored it yet (a
+    webhook may still be on its way).
 
-    Stripe is asked first and the membership is then copied back from Stripe, so our record
-    shows what Stripe did. If Stripe cannot be reached the deletion stops: deleting the
-    account while Stripe keeps charging the card would be worse than not deleting it yet.
-    A member deleting their account is not told their membership ended; a deletion that
-    stops leaves that email free for a cancellation that comes later.
+    The subscriptions are listed at Stripe, cancelled there and then copied back from
+    Stripe, so our record shows what Stripe did. If Stripe cannot be reached the deletion
+    stops: deleting the account while Stripe keeps charging the card would be worse than not
+    deleting it yet. A member deleting their account is not told their membership ended; a
+    deletion that stops leaves that email free for a cancellation that comes later.
     """
-    for membership in Membership.objects.filter(user=user, status__in=Membership.LIVE):
-        try:
-            _end_without_goodbye(user=user, membership=membership)
-        except (gateway.GatewayError, gateway.GatewayUnavailable) as exc:
-            raise DeletionBlocked(
-                _(
-                    "We could not cancel your membership with our payment provider, so we "
-                    "deleted nothing. Please try again in a few minutes."
-                )
-            ) from exc
+    try:
+        ended: set[str] = set()
+        for customer_id in member_stripe_customers(user):
+            for sub in gateway.subscription_list(customer_id=customer_id, status="all"):
+                if sub["status"] not in ENDED_AT_STRIPE:
+                    _end_without_goodbye(user=user, subscription_id=sub["id"])
+                    ended.add(sub["id"])
+        # A live mirror that Stripe did not list (its Customer is gone at Stripe): ask by id.
+        for membership in Membership.objects.filter(user=user, status__in=Membership.LIVE):
+            if membership.stripe_subscription_id not in ended:
+                _end_without_goodbye(user=user, subscription_id=membership.stripe_subscription_id)
+    except (gateway.GatewayError, gateway.GatewayUnavailable) as exc:
+        raise DeletionBlocked(STRIPE_UNREACHABLE) from exc
 
 
-def _end_without_goodbye(*, user: User, membership: Membership) -> None:
+def _end_without_goodbye(*, user: User, subscription_id: str) -> None:
     """Cancel one subscription at Stripe and withhold its goodbye email, both or neither.
 
     The goodbye's ledger key is taken in the transaction that holds the subscription's lock
@@ -86,23 +111,46 @@ def _end_without_goodbye(*, user: User, membership: Membership) -> None:
     first, so it sees the key only once the cancel worked, and cannot send the goodbye in
     between. If the cancel fails, the transaction rolls the withheld key back with it.
     """
-    subscription_id = membership.stripe_subscription_id
+    mirror = Membership.objects.filter(stripe_subscription_id=subscription_id).first()
     with transaction.atomic():
         advisory_lock(f"subscription:{subscription_id}")
         email_enqueue(
-            key=membership_ended_key(membership),
+            key=membership_ended_key(mirror or Membership(stripe_subscription_id=subscription_id)),
             kind="membership_ended",
             to=user.email,
             user=user,
             withhold="The member deleted their account.",
         )
         try:
-            gateway.subscription_cancel(subscription_id=subscription_id)
+            at_stripe = gateway.subscription_retrieve(subscription_id=subscription_id)
+            if at_stripe["status"] not in ENDED_AT_STRIPE:
+                gateway.subscription_cancel(subscription_id=subscription_id)
         except gateway.NotFound:
             # Gone at Stripe: nothing charges any more; record it as ended, without goodbye.
-            Membership.objects.filter(pk=membership.pk).update(status=Membership.Status.CANCELED)
+            Membership.objects.filter(stripe_subscription_id=subscription_id).update(
+                status=Membership.Status.CANCELED
+            )
             return
     membership_sync(subscription_id=subscription_id)
+
+
+def redact_stripe_customers(user: User) -> None:
+    """Before an account is deleted, blank the contact details Stripe keeps on the member's
+    Customers (name, email, phone, address, description). The Customers themselves stay,
+    with their invoices and payments, for the books; their metadata holds only our user id,
+    which keeps pointing at the anonymised account. Runs after `cancel_subscriptions`.
+    Idempotent; if Stripe cannot be reached, the deletion stops and can be tried again.
+    """
+    try:
+        for customer_id in member_stripe_customers(user):
+            try:
+                gateway.customer_update(
+                    customer_id=customer_id, name="", email="", phone="", address="", description=""
+                )
+            except gateway.NotFound:
+                continue  # deleted at Stripe: nothing left to redact
+    except (gateway.GatewayError, gateway.GatewayUnavailable) as exc:
+        raise DeletionBlocked(STRIPE_UNREACHABLE) from exc
 
 
 def anonymise_billing(user: User) -> None:

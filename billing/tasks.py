@@ -5,6 +5,7 @@ from config.celery import RETRY_POLICY, TRANSIENT_ERRORS
 from .gateway.errors import GatewayUnavailable
 from .webhooks.processing import inbox_process, inbox_sweep
 from .webhooks.queueing import inbox_drain
+from .webhooks.retention import inbox_redact_expired
 
 BILLING_TRANSIENT = (*TRANSIENT_ERRORS, GatewayUnavailable)
 
@@ -22,3 +23,8 @@ def drain_webhook_inbox() -> int:
 @shared_task
 def sweep_webhook_inbox() -> dict[str, int]:
     return inbox_sweep()
+
+
+@shared_task
+def redact_webhook_payloads() -> int:
+    return inbox_redact_expired()

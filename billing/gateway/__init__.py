@@ -175,10 +175,10 @@ def subscription_retrieve(*, subscription_id: str) -> dict[str, Any]:
 
 
 def subscription_list(*, customer_id: str, status: str = "all") -> list[dict[str, Any]]:
-    page = _call(
-        client().v1.subscriptions.list, {"customer": customer_id, "status": status, "limit": 100}
+    """Every subscription of a customer (all pages), newest first."""
+    return _list_all(
+        client().v1.subscriptions.list, params={"customer": customer_id, "status": status}
     )
-    return list(page["data"])
 
 
 def subscription_cancel(*, subscription_id: str) -> dict[str, Any]:
