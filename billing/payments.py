@@ -337,3 +337,31 @@ def payment_failed_notify(*, invoice: dict[str, Any]) -> None:
                 "next_attempt": invoice.get("next_payment_attempt"),
             },
         )
+
+
+def payment_action_required_notify(*, invoice_id: str) -> None:
+    """Send the member the link to Stripe's page for an invoice their bank wants confirmed
+    (3-D Secure on a renewal), once per invoice whatever the number of events.
+
+    Refetches the invoice and sends nothing unless it is still open with a hosted page: by
+    the time the event is processed the member may have paid it, or it may be void.
+    """
+    invoice = gateway.invoice_retrieve(invoice_id=invoice_id)
+    link = invoice.get("hosted_invoice_url") or ""
+    if invoice.get("status") != "open" or not link or not invoice.get("customer"):
+        return
+    with transaction.atomic():
+        user = customer_resolve(
+            customer_id=invoice["customer"], email_hint=invoice.get("customer_email") or ""
+        )
+        email_enqueue(
+            key=f"payment_action_required:{invoice_id}",
+            kind="payment_action_required",
+            to=user.email,
+            user=user,
+            context={
+                "amount": int(invoice.get("amount_due") or 0),
+                "currency": invoice.get("currency") or "",
+                "hosted_invoice_url": link,
+            },
+        )

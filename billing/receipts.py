@@ -1,4 +1,5 @@
-"""Billing's emails: welcome, receipt (with a PDF), refund notice, failed payment, goodbye.
+"""Billing's emails: welcome, receipt (with a PDF), refund notice, failed payment, a payment
+to confirm with the bank, goodbye.
 
 Rows in the email ledger store ids; these functions load fresh objects at send time.
 """
@@ -92,6 +93,14 @@ def _failed_context(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _action_required_context(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "amount_text": format_amount(int(data.get("amount") or 0), data.get("currency") or "eur"),
+        "hosted_invoice_url": data.get("hosted_invoice_url") or "",
+        **_links(),
+    }
+
+
 def register_kinds() -> None:
     register(
         MailKind(name="welcome", template_dir="billing/emails/welcome",
@@ -112,6 +121,11 @@ def register_kinds() -> None:
     register(
         MailKind(name="payment_failed", template_dir="billing/emails/payment_failed",
                  build_context=_failed_context)
+    )  # fmt: skip
+    register(
+        MailKind(name="payment_action_required",
+                 template_dir="billing/emails/payment_action_required",
+                 build_context=_action_required_context)
     )  # fmt: skip
     register(
         MailKind(name="membership_ended", template_dir="billing/emails/membership_ended",

@@ -12,6 +12,7 @@ from billing.memberships import membership_sync
 from billing.payments import (
     dispute_sync,
     invoice_subscription_id,
+    payment_action_required_notify,
     payment_failed_notify,
     payment_record_from_invoice,
     payment_record_one_time,
@@ -43,6 +44,10 @@ def on_invoice_payment_failed(obj: dict[str, Any]) -> None:
     subscription_id = invoice_subscription_id(obj)
     if subscription_id:
         membership_sync(subscription_id=subscription_id)
+
+
+def on_invoice_payment_action_required(obj: dict[str, Any]) -> None:
+    payment_action_required_notify(invoice_id=obj["id"])
 
 
 def on_payment_intent_succeeded(obj: dict[str, Any]) -> None:
@@ -78,6 +83,7 @@ HANDLERS: dict[str, Handler] = {
     "invoice.paid": on_invoice_paid,
     "invoice.payment_succeeded": on_invoice_paid,
     "invoice.payment_failed": on_invoice_payment_failed,
+    "invoice.payment_action_required": on_invoice_payment_action_required,
     "payment_intent.succeeded": on_payment_intent_succeeded,
     "charge.refunded": on_charge_refunded,
     "refund.created": on_refund_changed,
