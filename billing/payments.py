@@ -60,6 +60,31 @@ def _fee(charge: dict[str, Any]) -> int | None:
     return balance.get("fee") if isinstance(balance, dict) else None
 
 
+def _invoice_lines(invoice: dict[str, Any]) -> list[dict[str, Any]]:
+    """The invoice's lines as a Payment keeps them (see `Payment.lines`), every page."""
+    embedded = invoice.get("lines") or {}
+    lines = (
+        gateway.invoice_lines_list(invoice_id=invoice["id"])
+        if embedded.get("has_more")
+        else list(embedded.get("data") or [])
+    )
+    kept = []
+    for line in lines:
+        period = line.get("period") or {}
+        details = (line.get("parent") or {}).get("subscription_item_details") or {}
+        kept.append(
+            {
+                "description": line.get("description") or "",
+                "amount": int(line.get("amount") or 0),
+                "currency": line.get("currency") or invoice["currency"],
+                "period_start": period.get("start"),
+                "period_end": period.get("end"),
+                "proration": bool(details.get("proration")),
+            }
+        )
+    return kept
+
+
 def _after_recording(payment: Payment, charge: dict[str, Any]) -> None:
     """Refunds and disputes can reach us before the payment they belong to; attach them."""
     Dispute.objects.filter(stripe_charge_id=payment.stripe_charge_id, payment__isnull=True).update(
@@ -126,6 +151,7 @@ def payment_record_from_invoice(*, invoice_id: str) -> Payment | None:
             billing_reason=invoice.get("billing_reason") or "",
             period_start=from_unix(period.get("start")),
             period_end=from_unix(period.get("end")),
+            lines=_invoice_lines(invoice),
             paid_at=paid_at or timezone.now(),
         )
         _queue_receipt(payment=payment, user=user, key=invoice_id)

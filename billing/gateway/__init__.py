@@ -189,6 +189,11 @@ def invoice_retrieve(*, invoice_id: str) -> dict[str, Any]:
     return _call(client().v1.invoices.retrieve, invoice_id, {"expand": ["payments"]})
 
 
+def invoice_lines_list(*, invoice_id: str) -> list[dict[str, Any]]:
+    """Every line of an invoice (an invoice embeds only its first page of lines)."""
+    return _list_all(client().v1.invoices.line_items.list, invoice_id, params={})
+
+
 def payment_intent_retrieve(*, payment_intent_id: str) -> dict[str, Any]:
     return _call(
         client().v1.payment_intents.retrieve,
