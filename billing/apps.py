@@ -9,7 +9,12 @@ class BillingConfig(AppConfig):
     def ready(self) -> None:
         from members import navigation, privacy, roles
 
-        from .privacy import anonymise_billing, cancel_subscriptions, export_billing
+        from .privacy import (
+            anonymise_billing,
+            cancel_subscriptions,
+            export_billing,
+            redact_stripe_customers,
+        )
         from .receipts import register_kinds
 
         register_kinds()
@@ -37,4 +42,6 @@ class BillingConfig(AppConfig):
         navigation.register_member_detail_section("billing/staff/member_section.html")
         privacy.register_exporter("billing", export_billing)
         privacy.register_eraser("billing.cancel_subscriptions", cancel_subscriptions)
+        # After the cancels (registration order), so nothing at Stripe charges a blank Customer.
+        privacy.register_eraser("billing.redact_stripe_customers", redact_stripe_customers)
         privacy.register_eraser("billing.anonymise", anonymise_billing, phase=privacy.ANONYMISE)

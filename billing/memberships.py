@@ -123,8 +123,8 @@ def membership_sync(
         return membership
 
 
-def membership_ended_key(membership: Membership) -> str:
-    return f"membership_ended:{membership.stripe_subscription_id}"
+def membership_ended_key(subscription_id: str) -> str:
+    return f"membership_ended:{subscription_id}"
 
 
 def _notify(*, membership: Membership, was_entitled: bool, was_ended: bool) -> None:
@@ -141,7 +141,7 @@ def _notify(*, membership: Membership, was_entitled: bool, was_ended: bool) -> N
     # not a goodbye: the member still supports us through the other.
     if membership.is_ended and not was_ended and not membership.end_requested:
         email_enqueue(
-            key=membership_ended_key(membership),
+            key=membership_ended_key(membership.stripe_subscription_id),
             kind="membership_ended",
             to=user.email,
             user=user,

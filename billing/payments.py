@@ -67,6 +67,31 @@ def _fee(charge: dict[str, Any]) -> int | None:
     return balance.get("fee") if isinstance(balance, dict) else None
 
 
+def _invoice_lines(invoice: dict[str, Any]) -> list[dict[str, Any]]:
+    """The invoice's lines as a Payment keeps them (see `Payment.lines`), every page."""
+    embedded = invoice.get("lines") or {}
+    lines = (
+        gateway.invoice_lines_list(invoice_id=invoice["id"])
+        if embedded.get("has_more")
+        else list(embedded.get("data") or [])
+    )
+    kept = []
+    for line in lines:
+        period = line.get("period") or {}
+        details = (line.get("parent") or {}).get("subscription_item_details") or {}
+        kept.append(
+            {
+                "description": line.get("description") or "",
+                "amount": int(line.get("amount") or 0),
+                "currency": line.get("currency") or invoice["currency"],
+                "period_start": period.get("start"),
+                "period_end": period.get("end"),
+                "proration": bool(details.get("proration")),
+            }
+        )
+    return kept
+
+
 def _after_recording(payment: Payment, charge: dict[str, Any]) -> None:
     """Refunds and disputes can reach us before the payment they belong to; attach them."""
     Dispute.objects.filter(stripe_charge_id=payment.stripe_charge_id, payment__isnull=True).update(
@@ -141,6 +166,7 @@ def payment_record_from_invoice(*, invoice_id: str) -> Payment | None:
             billing_reason=invoice.get("billing_reason") or "",
             period_start=from_unix(period.get("start")),
             period_end=from_unix(period.get("end")),
+            lines=_invoice_lines(invoice),
             paid_at=paid_at or timezone.now(),
         )
         _queue_receipt(payment=payment, user=user, key=invoice_id)
@@ -192,11 +218,26 @@ def _payment_for_charge(charge: dict[str, Any]) -> Payment | None:
     return None
 
 
+# A refund that failed or was canceled gave nothing back; every other (succeeded, pending,
+# requires_action) is money the reader has or will have back, so it counts as refunded.
+NOT_REFUNDED = ("failed", "canceled")
+
+
+def _charge_refunds(charge: dict[str, Any]) -> list[dict[str, Any]]:
+    embedded = charge.get("refunds") or {}
+    if embedded.get("has_more"):
+        return gateway.refund_list(charge_id=charge["id"])
+    return list(embedded.get("data") or [])
+
+
 def refunds_sync(*, charge_id: str) -> Payment | None:
     """Copy a charge's refunds from Stripe: Refund rows, the payment's refunded amount and
     status, and one notice email per refund. Idempotent and order-independent (refetched).
-    Returns None when the charge's payment is not recorded yet; its own recording reads the
-    refunds later through this function again."""
+
+    The refunded amount is the sum of the charge's refunds that did not fail or get
+    canceled, so a refund that fails later lowers it again (and a payment with nothing left
+    refunded is back to paid). Returns None when the charge's payment is not recorded yet;
+    its own recording reads the refunds later through this function again."""
     with transaction.atomic():
         lock_charge(charge_id)
         charge = gateway.charge_retrieve(charge_id=charge_id)
@@ -204,15 +245,18 @@ def refunds_sync(*, charge_id: str) -> Payment | None:
         if payment is None:
             return None
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        refunded = min(int(charge.get("amount_refunded") or 0), payment.amount)
+        refunds = _charge_refunds(charge)
+        refunded = sum(int(r["amount"]) for r in refunds if r.get("status") not in NOT_REFUNDED)
         payment.stripe_charge_id = charge["id"]
-        payment.amount_refunded = max(payment.amount_refunded, refunded)
+        payment.amount_refunded = min(refunded, payment.amount)
         if payment.amount_refunded >= payment.amount:
             payment.status = Payment.Status.REFUNDED
         elif payment.amount_refunded:
             payment.status = Payment.Status.PARTIALLY_REFUNDED
+        else:
+            payment.status = Payment.Status.PAID
         payment.save(update_fields=["stripe_charge_id", "amount_refunded", "status"])
-        for refund in (charge.get("refunds") or {}).get("data") or []:
+        for refund in refunds:
             row, created = Refund.objects.update_or_create(
                 stripe_refund_id=refund["id"],
                 defaults={
@@ -238,10 +282,13 @@ def refunds_sync(*, charge_id: str) -> Payment | None:
 def refund_issue(*, payment: Payment, amount: int, by: User | None, reason: str = "") -> Payment:
     """Refund (part of) a payment at Stripe, then record it. Staff call this.
 
-    The idempotency key names the payment and the refunded total it leads to, so a double
-    click refunds once while a later, second partial refund goes through.
+    The idempotency key names the payment, how many refunds it has on record and the
+    refunded total it leads to, so a double click refunds once while a later, second partial
+    refund goes through, as does a new refund after one that failed (which lowered the
+    refunded total back to where it was).
     """
     payment = Payment.objects.get(pk=payment.pk)  # the refunded total as it is now
+    refunds_on_record = payment.refunds.count()
     if amount <= 0 or amount > payment.amount - payment.amount_refunded:
         raise ValueError("The refund must be more than zero and at most what is left.")
     charge_id = payment.stripe_charge_id or _latest_charge(payment.stripe_payment_intent_id).get(
@@ -254,7 +301,9 @@ def refund_issue(*, payment: Payment, amount: int, by: User | None, reason: str 
         amount=amount,
         reason=reason,
         metadata={"payment_id": str(payment.pk), "by_user": str(by.pk if by else "")},
-        idempotency_key=f"refund-{payment.pk}-{payment.amount_refunded + amount}",
+        idempotency_key=(
+            f"refund-{payment.pk}-{refunds_on_record}-{payment.amount_refunded + amount}"
+        ),
     )
     synced = refunds_sync(charge_id=charge_id)
     if by is not None:
@@ -331,5 +380,33 @@ def payment_failed_notify(*, invoice: dict[str, Any]) -> None:
                 "currency": invoice.get("currency") or "",
                 "attempt_count": int(invoice["attempt_count"]),
                 "next_attempt": invoice.get("next_payment_attempt"),
+            },
+        )
+
+
+def payment_action_required_notify(*, invoice_id: str) -> None:
+    """Send the member the link to Stripe's page for an invoice their bank wants confirmed
+    (3-D Secure on a renewal), once per invoice whatever the number of events.
+
+    Refetches the invoice and sends nothing unless it is still open with a hosted page: by
+    the time the event is processed the member may have paid it, or it may be void.
+    """
+    invoice = gateway.invoice_retrieve(invoice_id=invoice_id)
+    link = invoice.get("hosted_invoice_url") or ""
+    if invoice.get("status") != "open" or not link or not invoice.get("customer"):
+        return
+    with transaction.atomic():
+        user = customer_resolve(
+            customer_id=invoice["customer"], email_hint=invoice.get("customer_email") or ""
+        )
+        email_enqueue(
+            key=f"payment_action_required:{invoice_id}",
+            kind="payment_action_required",
+            to=user.email,
+            user=user,
+            context={
+                "amount": int(invoice.get("amount_due") or 0),
+                "currency": invoice.get("currency") or "",
+                "hosted_invoice_url": link,
             },
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from members.mail.services import email_enqueue
@@ -12,8 +13,10 @@ from members.models import User
 from members.privacy import DeletionBlocked
 
 from . import gateway
+from .locks import lock_subscription
 from .memberships import membership_ended_key, membership_sync
-from .models import CheckoutSession, Membership, Payment
+from .models import BillingCustomer, CheckoutSession, Membership, Payment
+from .models.memberships import ENDED_STATUSES
 
 
 def export_billing(user: User) -> dict[str, Any]:
@@ -55,35 +58,96 @@ def export_billing(user: User) -> dict[str, Any]:
     return {"memberships": memberships, "payments": payments}
 
 
-def cancel_subscriptions(user: User) -> None:
-    """Before an account is deleted, end its live subscriptions at Stripe, now.
+STRIPE_UNREACHABLE = _(
+    "We could not cancel your membership with our payment provider, so we deleted nothing. "
+    "Please try again in a few minutes."
+)
 
-    Stripe is asked first and the membership is then copied back from Stripe, so our record
-    shows what Stripe did. If Stripe cannot be reached the deletion stops: deleting the
-    account while Stripe keeps charging the card would be worse than not deleting it yet.
+
+def member_stripe_customers(user: User) -> list[str]:
+    """Every Stripe Customer id we know for the member: linked ones, and any that one of
+    their memberships or payments names."""
+    ids = {
+        *BillingCustomer.objects.filter(user=user).values_list("stripe_customer_id", flat=True),
+        *Membership.objects.filter(user=user).values_list("stripe_customer_id", flat=True),
+        *Payment.objects.filter(user=user).values_list("stripe_customer_id", flat=True),
+    }
+    return sorted(i for i in ids if i)
+
+
+def cancel_subscriptions(user: User) -> None:
+    """Before an account is deleted, end at Stripe, now, every subscription that may still
+    charge any of the member's Stripe Customers, whether or not we mirrored it yet (a
+    webhook may still be on its way).
+
+    The subscriptions are listed at Stripe, cancelled there and then copied back from
+    Stripe, so our record shows what Stripe did. If Stripe cannot be reached the deletion
+    stops: deleting the account while Stripe keeps charging the card would be worse than not
+    deleting it yet. A member deleting their account is not told their membership ended; a
+    deletion that stops leaves that email free for a cancellation that comes later.
     """
-    for membership in Membership.objects.filter(user=user).not_ended():
-        # A member deleting their account is not told their membership ended: the goodbye's
-        # ledger key is taken first, so neither this sync nor the webhook's can send it.
+    try:
+        ended: set[str] = set()
+        for customer_id in member_stripe_customers(user):
+            for sub in gateway.subscription_list(customer_id=customer_id, status="all"):
+                if sub["status"] not in ENDED_STATUSES:
+                    _end_without_goodbye(user=user, subscription_id=sub["id"])
+                    ended.add(sub["id"])
+        # A live mirror that Stripe did not list (its Customer is gone at Stripe): ask by id.
+        for membership in Membership.objects.filter(user=user).not_ended():
+            if membership.stripe_subscription_id not in ended:
+                _end_without_goodbye(user=user, subscription_id=membership.stripe_subscription_id)
+    except (gateway.GatewayError, gateway.GatewayUnavailable) as exc:
+        raise DeletionBlocked(STRIPE_UNREACHABLE) from exc
+
+
+def _end_without_goodbye(*, user: User, subscription_id: str) -> None:
+    """Cancel one subscription at Stripe and withhold its goodbye email, both or neither.
+
+    The goodbye's ledger key is taken in the transaction that holds the subscription's lock
+    while Stripe cancels: a sync (ours, or the webhook's on the worker) takes that lock
+    first, so it sees the key only once the cancel worked, and cannot send the goodbye in
+    between. If the cancel fails, the transaction rolls the withheld key back with it.
+    """
+    with transaction.atomic():
+        lock_subscription(subscription_id)
         email_enqueue(
-            key=membership_ended_key(membership),
+            key=membership_ended_key(subscription_id),
             kind="membership_ended",
             to=user.email,
             user=user,
             withhold="The member deleted their account.",
         )
         try:
-            gateway.subscription_cancel(subscription_id=membership.stripe_subscription_id)
-            membership_sync(subscription_id=membership.stripe_subscription_id)
+            at_stripe = gateway.subscription_retrieve(subscription_id=subscription_id)
+            if at_stripe["status"] not in ENDED_STATUSES:
+                gateway.subscription_cancel(subscription_id=subscription_id)
         except gateway.NotFound:
-            Membership.objects.filter(pk=membership.pk).update(status=Membership.Status.CANCELED)
-        except (gateway.GatewayError, gateway.GatewayUnavailable) as exc:
-            raise DeletionBlocked(
-                _(
-                    "We could not cancel your membership with our payment provider, so we "
-                    "deleted nothing. Please try again in a few minutes."
+            # Gone at Stripe: nothing charges any more; record it as ended, without goodbye.
+            Membership.objects.filter(stripe_subscription_id=subscription_id).update(
+                status=Membership.Status.CANCELED
+            )
+            return
+    membership_sync(subscription_id=subscription_id)
+
+
+def redact_stripe_customers(user: User) -> None:
+    """Before an account is deleted, blank the contact details Stripe keeps on the member's
+    Customers (name, email, phone, address, description). The Customers themselves stay,
+    with their invoices and payments, for the books; their metadata holds only our user id,
+    which keeps pointing at the anonymised account. Runs after `cancel_subscriptions`.
+    Idempotent; if Stripe cannot be reached, the deletion stops and can be tried again.
+    """
+    try:
+        for customer_id in member_stripe_customers(user):
+            try:
+                gateway.customer_update(
+                    customer_id=customer_id, name="", email="", phone="", address="", description=""
                 )
-            ) from exc
+            except gateway.NotFound:
+                continue  # deleted at Stripe: nothing left to redact
+    except (gateway.GatewayError, gateway.GatewayUnavailable) as exc:
+        raise DeletionBlocked(STRIPE_UNREACHABLE) from exc
 
 
 def anonymise_billing(user: User) -> None:

@@ -34,22 +34,26 @@ def receipt_pdf(payment: Payment) -> bytes:
     pdf.cell(0, 10, _("Receipt"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 11)
     user = payment.user
-    rows = [
-        (_("Received from"), (user.display_name or user.email) if user else ""),
-        (_("Email"), user.email if user else ""),
-        (_("For"), lines["what"]),
-        (_("Period"), lines["period"]),
-        (_("Date paid"), lines["paid_on"]),
-        (_("Reference"), lines["reference"]),
-        (_("Amount"), lines["amount_text"]),
-    ]
-    for label, value in rows:
-        if not value:
-            continue
-        pdf.set_font("DejaVu", "B", 11)
-        pdf.cell(45, 8, label)
-        pdf.set_font("DejaVu", "", 11)
-        pdf.cell(0, 8, str(value), new_x="LMARGIN", new_y="NEXT")
+    items = lines["items"]
+    _rows(
+        pdf,
+        [
+            (_("Received from"), (user.display_name or user.email) if user else ""),
+            (_("Email"), user.email if user else ""),
+            (_("For"), lines["what"]),
+            (_("Period"), "" if items else lines["period"]),
+        ],
+    )
+    if items:
+        _items(pdf, items, lines["adjustment_text"])
+    _rows(
+        pdf,
+        [
+            (_("Date paid"), lines["paid_on"]),
+            (_("Reference"), lines["reference"]),
+            (_("Amount"), lines["amount_text"]),
+        ],
+    )
     pdf.ln(8)
     pdf.set_font("DejaVu", "", 10)
     pdf.multi_cell(
@@ -58,3 +62,34 @@ def receipt_pdf(payment: Payment) -> bytes:
         _("Thank you. Your support keeps our journalism independent and free to read."),
     )
     return bytes(pdf.output())
+
+
+def _rows(pdf: FPDF, rows: list[tuple[str, str]]) -> None:
+    for label, value in rows:
+        if not value:
+            continue
+        pdf.set_font("DejaVu", "B", 11)
+        pdf.cell(45, 8, label)
+        pdf.set_font("DejaVu", "", 11)
+        pdf.cell(0, 8, str(value), new_x="LMARGIN", new_y="NEXT")
+
+
+def _items(pdf: FPDF, items: list[dict[str, str]], adjustment: str) -> None:
+    """Each invoice line: its description (wrapped) and period on the left, its amount on
+    the right; then what the lines do not explain (credit used), if anything."""
+    rows = [(i["description"], i["period"], i["amount_text"]) for i in items]
+    if adjustment:
+        rows.append((_("Credit and adjustments"), "", adjustment))
+    pdf.ln(2)
+    for description, period, amount in rows:
+        top = pdf.get_y()
+        pdf.set_font("DejaVu", "", 11)
+        pdf.set_x(pdf.l_margin + 140)
+        pdf.cell(0, 6, amount, align="R")
+        pdf.set_xy(pdf.l_margin, top)
+        pdf.multi_cell(135, 6, description, new_x="LMARGIN", new_y="NEXT")
+        if period:
+            pdf.set_font("DejaVu", "", 9)
+            pdf.cell(135, 5, period, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1)
+    pdf.ln(2)

@@ -6,6 +6,7 @@ from .commands import command_execute, commands_sweep
 from .gateway.errors import GatewayUnavailable
 from .webhooks.processing import inbox_process, inbox_sweep
 from .webhooks.queueing import inbox_drain
+from .webhooks.retention import inbox_redact_expired
 
 BILLING_TRANSIENT = (*TRANSIENT_ERRORS, GatewayUnavailable)
 
@@ -33,3 +34,8 @@ def run_stripe_command(command_id: int) -> str:
 @shared_task
 def sweep_stripe_commands() -> int:
     return commands_sweep()
+
+
+@shared_task
+def redact_webhook_payloads() -> int:
+    return inbox_redact_expired()

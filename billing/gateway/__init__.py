@@ -69,6 +69,20 @@ def _options(idempotency_key: str | None) -> dict[str, str]:
     return {"idempotency_key": idempotency_key} if idempotency_key else {}
 
 
+def _list_all(fn: Callable[..., Any], *args: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every item of a Stripe list, following `has_more` page by page (100 a page)."""
+    items: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        page_params = {**params, "limit": 100, **({"starting_after": cursor} if cursor else {})}
+        page = _call(fn, *args, page_params)
+        data = list(page.get("data") or [])
+        items.extend(data)
+        if not page.get("has_more") or not data:
+            return items
+        cursor = data[-1]["id"]
+
+
 # --- Catalog ---------------------------------------------------------------------------
 
 
@@ -161,10 +175,10 @@ def subscription_retrieve(*, subscription_id: str) -> dict[str, Any]:
 
 
 def subscription_list(*, customer_id: str, status: str = "all") -> list[dict[str, Any]]:
-    page = _call(
-        client().v1.subscriptions.list, {"customer": customer_id, "status": status, "limit": 100}
+    """Every subscription of a customer (all pages), newest first."""
+    return _list_all(
+        client().v1.subscriptions.list, params={"customer": customer_id, "status": status}
     )
-    return list(page["data"])
 
 
 def subscription_cancel(*, subscription_id: str, comment: str = "") -> dict[str, Any]:
@@ -178,6 +192,11 @@ def subscription_cancel(*, subscription_id: str, comment: str = "") -> dict[str,
 
 def invoice_retrieve(*, invoice_id: str) -> dict[str, Any]:
     return _call(client().v1.invoices.retrieve, invoice_id, {"expand": ["payments"]})
+
+
+def invoice_lines_list(*, invoice_id: str) -> list[dict[str, Any]]:
+    """Every line of an invoice (an invoice embeds only its first page of lines)."""
+    return _list_all(client().v1.invoices.line_items.list, invoice_id, params={})
 
 
 def payment_intent_retrieve(*, payment_intent_id: str) -> dict[str, Any]:
@@ -201,6 +220,11 @@ def refund_create(
     if reason:
         params["reason"] = reason
     return _call(client().v1.refunds.create, params, _options(idempotency_key))
+
+
+def refund_list(*, charge_id: str) -> list[dict[str, Any]]:
+    """Every refund of a charge, whatever its status (all pages), newest first."""
+    return _list_all(client().v1.refunds.list, params={"charge": charge_id})
 
 
 def dispute_retrieve(*, dispute_id: str) -> dict[str, Any]:

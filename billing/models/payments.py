@@ -48,6 +48,11 @@ class Payment(models.Model):
     billing_reason = models.CharField(max_length=50, blank=True)
     period_start = models.DateTimeField(null=True, blank=True)
     period_end = models.DateTimeField(null=True, blank=True)
+    # What the invoice charged, line by line, as the receipt shows it: a list of
+    # {"description", "amount" (minor units, negative for a credit), "currency",
+    # "period_start", "period_end" (unix seconds or null), "proration"}. Empty for one-time
+    # contributions and for payments recorded before lines were kept.
+    lines = models.JSONField(default=list, blank=True)
     paid_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
 

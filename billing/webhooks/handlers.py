@@ -13,6 +13,7 @@ from billing.memberships import membership_sync
 from billing.payments import (
     dispute_sync,
     invoice_subscription_id,
+    payment_action_required_notify,
     payment_failed_notify,
     payment_record_from_invoice,
     payment_record_one_time,
@@ -54,6 +55,10 @@ def on_invoice_payment_failed(event: Event) -> None:
         membership_sync(subscription_id=subscription_id)
 
 
+def on_invoice_payment_action_required(event: Event) -> None:
+    payment_action_required_notify(invoice_id=event["data"]["object"]["id"])
+
+
 def on_payment_intent_succeeded(event: Event) -> None:
     obj = event["data"]["object"]
     # Subscription payments are recorded from their invoice; only our one-time contributions
@@ -91,10 +96,13 @@ HANDLERS: dict[str, Handler] = {
     "invoice.paid": on_invoice_paid,
     "invoice.payment_succeeded": on_invoice_paid,
     "invoice.payment_failed": on_invoice_payment_failed,
+    "invoice.payment_action_required": on_invoice_payment_action_required,
     "payment_intent.succeeded": on_payment_intent_succeeded,
     "charge.refunded": on_charge_refunded,
     "refund.created": on_refund_changed,
     "refund.updated": on_refund_changed,
+    "refund.failed": on_refund_changed,
+    "charge.refund.updated": on_refund_changed,
     "charge.dispute.created": on_dispute_changed,
     "charge.dispute.updated": on_dispute_changed,
     "charge.dispute.closed": on_dispute_changed,

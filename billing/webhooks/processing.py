@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from billing.models import WebhookEvent
@@ -59,16 +60,22 @@ def inbox_process(*, inbox_id: int, transient: tuple[type[BaseException], ...] =
 
 
 def inbox_sweep() -> dict[str, int]:
-    """Queue again what a lost task left behind: pending rows older than a couple of minutes
-    (Redis was down when they arrived, or a worker died) and failed rows with attempts left,
-    after a backoff that grows with their attempts."""
+    """Queue again what a lost task left behind, and nothing that is merely waiting its turn:
+    pending rows that no drain queued within a couple of minutes of arriving (Redis was down
+    when they arrived), pending rows queued more than a couple of minutes ago and still not
+    processed (the task was lost, or a worker died), and failed rows with attempts left,
+    after a backoff that grows with their attempts. A row a drain queued recently is left to
+    its task: queuing it again would only make the worker skip a duplicate."""
     from billing.tasks import process_webhook_event
 
     now = timezone.now()
+    lost_before = now - LOST_AFTER
     pending = list(
-        WebhookEvent.objects.filter(
-            status=WebhookEvent.Status.PENDING, received_at__lt=now - LOST_AFTER
-        ).values_list("pk", flat=True)[:1000]
+        WebhookEvent.objects.filter(status=WebhookEvent.Status.PENDING)
+        .filter(
+            Q(queued_at__isnull=True, received_at__lt=lost_before) | Q(queued_at__lt=lost_before)
+        )
+        .values_list("pk", flat=True)[:1000]
     )
     failed = [
         pk

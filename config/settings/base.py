@@ -246,4 +246,9 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-webhook-inbox": {"task": "billing.tasks.sweep_webhook_inbox", "schedule": 60.0},
     "sweep-outbox": {"task": "members.tasks.sweep_outbox", "schedule": 60.0},
     "sweep-stripe-commands": {"task": "billing.tasks.sweep_stripe_commands", "schedule": 60.0},
+    # Personal data in stored webhook payloads is kept 30 days (billing.webhooks.retention).
+    "redact-webhook-payloads": {
+        "task": "billing.tasks.redact_webhook_payloads",
+        "schedule": 3600.0,
+    },
 }

@@ -110,3 +110,45 @@ def test_redis_down_still_answers_200_and_the_sweeper_queues_it_later(
     WebhookEvent.objects.filter(pk=row.pk).update(received_at=timezone.now() - timedelta(minutes=5))
     assert inbox_sweep() == {"pending": 1, "failed": 0}
     assert queued() == Counter({("billing.tasks.process_webhook_event", (row.pk,)): 1})
+
+
+def test_the_sweeper_requeues_only_rows_whose_task_is_lost() -> None:
+    """A row a drain queued a moment ago is waiting for its task (the worker may be behind a
+    backlog): the sweeper leaves it. It queues rows no drain ever queued and rows queued long
+    enough ago that their task must be lost."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from billing.webhooks.processing import inbox_sweep
+
+    now = timezone.now()
+
+    def row(name: str, *, received: timedelta, queued: timedelta | None) -> WebhookEvent:
+        created = WebhookEvent.objects.create(
+            stripe_id=f"evt_sweep_{name}", type="customer.updated", stripe_created=1, payload={}
+        )
+        WebhookEvent.objects.filter(pk=created.pk).update(
+            received_at=now - received, queued_at=None if queued is None else now - queued
+        )
+        return WebhookEvent.objects.get(pk=created.pk)
+
+    just_queued = row("just_queued", received=timedelta(minutes=5), queued=timedelta(seconds=10))
+    never_queued = row("never_queued", received=timedelta(minutes=5), queued=None)
+    task_lost = row("task_lost", received=timedelta(minutes=10), queued=timedelta(minutes=5))
+    just_arrived = row("just_arrived", received=timedelta(seconds=10), queued=None)
+
+    assert inbox_sweep() == {"pending": 2, "failed": 0}
+    assert queued() == Counter(
+        {
+            ("billing.tasks.process_webhook_event", (never_queued.pk,)): 1,
+            ("billing.tasks.process_webhook_event", (task_lost.pk,)): 1,
+        }
+    )
+    # The rows it queued are marked as queued now; the others are untouched.
+    assert WebhookEvent.objects.get(pk=just_queued.pk).queued_at == just_queued.queued_at
+    assert WebhookEvent.objects.get(pk=just_arrived.pk).queued_at is None
+    for swept in (never_queued, task_lost):
+        assert WebhookEvent.objects.get(pk=swept.pk).queued_at > now - timedelta(seconds=5)
+    # A second sweep right after finds nothing lost.
+    assert inbox_sweep() == {"pending": 0, "failed": 0}
