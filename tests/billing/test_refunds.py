@@ -57,7 +57,7 @@ def test_a_failed_refund_gives_the_amount_back_and_a_new_refund_is_a_new_one(
     fail_refund_at_stripe(monkeypatch, first.stripe_refund_id)
     failed = gateway.client().v1.refunds.retrieve(first.stripe_refund_id).to_dict()
     failed.update(status="failed", failure_reason="lost_or_stolen_card")
-    HANDLERS["refund.failed"](failed)
+    HANDLERS["refund.failed"]({"type": "refund.failed", "data": {"object": failed}})
 
     payment.refresh_from_db()
     assert (payment.amount_refunded, payment.status) == (0, "paid")
