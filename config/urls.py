@@ -14,5 +14,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("members.urls")),
     path("", include("billing.urls")),
+    path("", include("support.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,6 @@
+"""support's models, one module per part: voting (rounds, topics, ballots, ...) and the
+supporter reports."""
+
+from .voting import Round, Topic
+
+__all__ = ["Round", "Topic"]

@@ -1,0 +1,1 @@
+"""Supporter reports for staff: MRR and its movements, churn, cohorts, LTV, exports."""

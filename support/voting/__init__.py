@@ -1,0 +1,1 @@
+"""Voting: rounds, topics, suggestions, ballots, invitations, results."""
