@@ -130,9 +130,17 @@ def checkout_start(
     who = f"user-{user.pk}" if user else f"anon-{anonymous_key or uuid.uuid4().hex}"
     key = _idempotency_key(who=who, choice=choice, amount=amount)
     reference = uuid.uuid5(REFERENCE_NAMESPACE, key)
-    existing = CheckoutSession.objects.filter(reference=reference).first()
-    if existing and existing.status == CheckoutSession.Status.OPEN:
-        return existing
+    # The same choice again within the window: an open session is the same checkout (a
+    # double click); a finished one (paid, or expired) means a new purchase, so the key moves
+    # on past it, or Stripe would replay the finished session.
+    while existing := CheckoutSession.objects.filter(reference=reference).first():
+        if existing.status == CheckoutSession.Status.OPEN:
+            return existing
+        key = (
+            "checkout-"
+            + hashlib.sha256(f"{key}|{existing.stripe_session_id}".encode()).hexdigest()[:48]
+        )
+        reference = uuid.uuid5(REFERENCE_NAMESPACE, key)
     params = _session_params(user=user, choice=choice, price=price, amount=amount)
     params["client_reference_id"] = str(reference)
     params["metadata"]["reference"] = str(reference)

@@ -18,10 +18,20 @@ class BillingCustomer(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="billing_customers"
     )
     stripe_customer_id = models.CharField(max_length=255, unique=True)
+    # The member's own Customer: their signed-in checkouts pay as it. Logged-out checkouts
+    # make Customers of their own, linked by email, never primary while one exists.
+    is_primary = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(is_primary=True),
+                name="billing_one_primary_customer_per_member",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.stripe_customer_id

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from billing import gateway
+from billing.customers import customer_for_portal
 from billing.models import BillingCustomer, Payment
 from billing.receipt_pdf import receipt_pdf
 from billing.selectors import membership_current_for, memberships_for, payments_for
@@ -38,13 +39,13 @@ def my_support(request: HttpRequest) -> HttpResponse:
 @require_POST
 def manage_in_portal(request: HttpRequest) -> HttpResponse:
     """Open Stripe's billing portal for the member: card, plan, cancellation."""
-    customer = BillingCustomer.objects.filter(user=request.user).first()
-    if customer is None:
+    customer_id = customer_for_portal(user=request.user)  # type: ignore[arg-type]
+    if customer_id is None:
         messages.info(request, _("You have no payment details with us yet."))
         return redirect("billing:my_support")
     try:
         portal = gateway.portal_session_create(
-            customer_id=customer.stripe_customer_id,
+            customer_id=customer_id,
             return_url=settings.SITE_URL + reverse("billing:my_support"),
         )
     except (gateway.GatewayError, gateway.GatewayUnavailable):

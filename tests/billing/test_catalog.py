@@ -143,3 +143,24 @@ def test_finance_edits_a_price_in_the_admin_and_pushes_it(stripe_api: object) ->
     staff.force_login(UserFactory(roles=["staff"], is_staff=True))
     assert staff.get("/admin/billing/tier/").status_code == 200
     assert staff.post(f"/admin/billing/tier/{reader.pk}/change/", data).status_code == 403
+
+
+@pytest.mark.worker
+def test_members_on_an_old_price_keep_their_tier_and_are_not_custom(
+    stripe_stand_in: object,
+) -> None:
+    from billing.memberships import membership_sync
+    from billing.models import Membership
+    from tests.billing.money_path import become_patron
+
+    become_patron(stripe_stand_in)  # Reader, €5 a month
+    price = TierPrice.objects.get(tier__slug="reader", currency="eur", interval="month")
+    old_price_id = price.stripe_price_id
+    price.amount = 600
+    price.save()
+    tiers_sync()
+    price.refresh_from_db()
+    assert price.stripe_price_id != old_price_id
+    membership = membership_sync(subscription_id=Membership.objects.get().stripe_subscription_id)
+    assert (membership.stripe_price_id, membership.amount) == (old_price_id, 500)
+    assert (membership.tier.slug, membership.custom_amount) == ("reader", False)

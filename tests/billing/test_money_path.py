@@ -80,7 +80,8 @@ def test_member_becomes_a_patron_with_exactly_one_receipt(stripe_stand_in: objec
     assert "You are now a Reader patron." in thanks.content.decode()
     my_support = client.get("/account/support/").content.decode()
     assert "€5 a month" in my_support
-    assert "Active" in my_support or "active" in my_support
+    # The status as a person reads it (not the CSS class `badge--active`, which is always there).
+    assert '<span class="badge badge--active">Active</span>' in my_support
 
 
 def test_reader_without_account_gets_one_from_the_webhook(stripe_stand_in: object) -> None:
