@@ -70,12 +70,36 @@ class UserAdmin(BaseUserAdmin):
         return super().user_change_password(request, id, form_url)
 
 
+HIDDEN_BODY = _(
+    "Hidden: it carried a sign-in code or a link that signs in, confirms an address or "
+    "resets a password, so it was never stored."
+)
+
+
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(admin.ModelAdmin):
     list_display = ["created_at", "kind", "to", "subject", "status", "attempts"]
     list_filter = ["status", "kind"]
     search_fields = ["to", "key", "subject"]
-    readonly_fields = [f.name for f in OutboundEmail._meta.get_fields() if f.concrete]
+    # The bodies through `text` and `html`, which say "hidden" for a row that carried a
+    # credential (members/mail/hidden.py) instead of showing what little is stored.
+    readonly_fields = [
+        *(
+            f.name
+            for f in OutboundEmail._meta.get_fields()
+            if f.concrete and f.name not in {"body_text", "body_html"}
+        ),
+        "text",
+        "html",
+    ]
 
     def has_add_permission(self, request: object) -> bool:
         return False
+
+    @admin.display(description=_("Text"))
+    def text(self, obj: OutboundEmail) -> str:
+        return HIDDEN_BODY if obj.is_hidden else obj.body_text
+
+    @admin.display(description=_("HTML"))
+    def html(self, obj: OutboundEmail) -> str:
+        return HIDDEN_BODY if obj.is_hidden else obj.body_html

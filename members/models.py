@@ -138,3 +138,8 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.to} ({self.status})"
+
+    @property
+    def is_hidden(self) -> bool:
+        """Its bodies were never stored: it carried a credential (members/mail/hidden.py)."""
+        return bool((self.context or {}).get("hidden"))

@@ -167,6 +167,11 @@ STORAGES = {
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="The Newsroom <support@example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
+# Keep the bodies of emails that carry a credential (sign-in codes, password-reset and
+# confirmation links) readable in the ledger, the staff outbox and the admin. Off: they are
+# stored hidden and nobody, staff included, can read them (members/mail/hidden.py). Only for
+# the local file backend, where the outbox is how a newcomer reads their code.
+EMAIL_REVEAL_SECRETS = env.bool("EMAIL_REVEAL_SECRETS", default=False)
 
 # --- The newsroom this instance serves -------------------------------------------------
 NEWSROOM = {

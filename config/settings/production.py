@@ -44,3 +44,6 @@ if EMAIL_BACKEND.endswith("smtp.EmailBackend"):
     EMAIL_USE_SSL = _smtp.get("EMAIL_USE_SSL", False)
     EMAIL_TIMEOUT = 20
 ANYMAIL = env.dict("ANYMAIL", default={})
+# Nobody reads a sign-in code or a reset link in production; `check --deploy` refuses the
+# switch with any backend but a file backend (members/checks.py).
+EMAIL_REVEAL_SECRETS = env.bool("EMAIL_REVEAL_SECRETS", default=False)
