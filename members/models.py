@@ -77,6 +77,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("member")
         verbose_name_plural = _("members")
+        # Site-wide permissions for staff pages that belong to no model.
+        permissions = [("view_health", _("Can see service health details"))]
         constraints = [
             # The database, not a form, guarantees one account per address, whatever the case.
             models.UniqueConstraint(Lower("email"), name="members_user_email_ci_unique"),

@@ -92,6 +92,10 @@ CACHES = {
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
+# /readyz shows every check's details to a request with `Authorization: Bearer <token>`
+# (monitoring), as it does to staff with members.view_health. Empty: no token works.
+HEALTH_TOKEN = env.str("HEALTH_TOKEN", default="")
+
 # --- Identity --------------------------------------------------------------------------
 AUTH_USER_MODEL = "members.User"
 AUTHENTICATION_BACKENDS = [

@@ -54,3 +54,11 @@ def test_dockerfile_installs_pinned_requirements_and_serves_gunicorn() -> None:
     for line in (ROOT / "requirements.txt").read_text().splitlines():
         if line and not line.startswith("#"):
             assert "==" in line, f"unpinned requirement: {line}"
+
+
+def test_healthchecks_probe_readiness_and_the_worker_itself() -> None:
+    services = load()["services"]
+    web = " ".join(services["web"]["healthcheck"]["test"])
+    assert "http://127.0.0.1:8000/readyz" in web
+    worker = " ".join(services["worker"]["healthcheck"]["test"])
+    assert "celery -A config inspect ping --destination celery@$$HOSTNAME" in worker
