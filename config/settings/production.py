@@ -10,6 +10,12 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET")
 
+# Links in account mail (allauth) take SITE_URL's scheme: https, unless SITE_URL itself is
+# plain http (the docker-compose demo on http://localhost), where an https link would not open.
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = (
+    "http" if env.str("SITE_URL", default="").startswith("http://") else "https"
+)
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 # Container healthchecks and load balancers probe over plain HTTP inside the network.
