@@ -249,6 +249,11 @@ LOGGING = {
 BILLING_CURRENCIES = [("eur", "EUR €"), ("usd", "USD $"), ("gbp", "GBP £")]
 BILLING_DEFAULT_CURRENCY = env.str("BILLING_DEFAULT_CURRENCY", default="eur")
 BILLING_ONE_TIME_MINIMUM = env.int("BILLING_ONE_TIME_MINIMUM", default=200)
+# Checkouts a client address (ip) and a browser session (key) may start, in allauth's rate
+# notation: each one is a Stripe call (billing/throttle.py).
+BILLING_CHECKOUT_RATE_LIMITS = env.str(
+    "BILLING_CHECKOUT_RATE_LIMITS", default="20/10m/ip,10/10m/key"
+)
 
 # Beat: sweepers that finish what a lost task left (Redis down, a worker killed).
 CELERY_BEAT_SCHEDULE = {
