@@ -5,7 +5,6 @@ Every task that follows a database write is queued after commit: `DjangoTask` gi
 never runs before (or without) the data it needs.
 """
 
-import os
 import smtplib
 
 from celery import Celery
@@ -14,7 +13,9 @@ from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+from .entrypoints import use_default_settings
+
+use_default_settings()
 
 app = Celery("patronage", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -9,6 +9,7 @@ class MembersConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from . import checks  # noqa: F401 - registers the system checks
         from .mail import kinds
         from .navigation import register_members_own_items
         from .roles import on_post_migrate
@@ -16,8 +17,9 @@ class MembersConfig(AppConfig):
         # Groups need the permissions that post_migrate creates, so they follow it.
         post_migrate.connect(on_post_migrate, dispatch_uid="members.roles_sync")
 
-        # allauth renders its own messages; the ledger stores them rendered.
-        kinds.register(kinds.MailKind(name="account", template_dir=""))
+        # allauth renders its own messages; the ledger stores them rendered, and hidden:
+        # they carry sign-in codes and links.
+        kinds.register(kinds.MailKind(name="account", template_dir="", secret=True))
         # News from the newsroom: bulk, so it honours `email_news` and carries
         # List-Unsubscribe headers (members/news.py sends it).
         kinds.register(

@@ -77,6 +77,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("member")
         verbose_name_plural = _("members")
+        # Site-wide permissions for staff pages that belong to no model.
+        permissions = [("view_health", _("Can see service health details"))]
         constraints = [
             # The database, not a form, guarantees one account per address, whatever the case.
             models.UniqueConstraint(Lower("email"), name="members_user_email_ci_unique"),
@@ -138,3 +140,8 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.to} ({self.status})"
+
+    @property
+    def is_hidden(self) -> bool:
+        """Its bodies were never stored: it carried a credential (members/mail/hidden.py)."""
+        return bool((self.context or {}).get("hidden"))

@@ -1,6 +1,6 @@
 """Staff roles are Django groups with permissions; pages check permissions, not `is_staff`.
 
-- staff:   members and rounds, the outbox
+- staff:   members and rounds, the outbox, service health details (/readyz)
 - finance: reports, refunds, exports
 - editor:  topics and rounds
 Apps add the permissions their pages need to ROLES; `roles_sync` makes the groups match.
@@ -19,6 +19,7 @@ ROLES: dict[str, set[str]] = {
         "members.view_user",
         "members.change_user",
         "members.view_outboundemail",
+        "members.view_health",
     },
     "finance": {
         "members.view_user",

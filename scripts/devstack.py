@@ -304,7 +304,7 @@ def banner(env: dict[str, str], host: str, port: int, stripe_base: str) -> None:
         f"    Site               {site}/",
         f"    Support us         {site}/support/",
         f"    Staff outbox       {site}/staff/outbox/",
-        f"    Health             {site}/healthz",
+        f"    Health             {site}/healthz (live), {site}/readyz (ready)",
         f"    Stripe stand-in    {stripe_base}/",
         "  Demo logins (password: demo-password-2026):",
         "    staff@example.org     staff, finance and editor roles",

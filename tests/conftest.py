@@ -32,7 +32,7 @@ def _database_url_for(name: str) -> str:
 
 @pytest.fixture(autouse=True)
 def _clean_slate() -> None:
-    """Each test starts with an empty file mailbox and no rate-limit counters.
+    """Each test starts with an empty file mailbox, no rate-limit counters, in English.
 
     allauth counts attempts in the Redis cache, which outlives a test session (three runs of
     a sign-up test within three minutes would hit "one confirmation email per 3 minutes").
@@ -40,9 +40,13 @@ def _clean_slate() -> None:
     never the Celery broker's keys that share the Redis database.
     """
     from django.core.cache import cache
+    from django.utils import translation
 
     shutil.rmtree(settings.EMAIL_FILE_PATH, ignore_errors=True)
     cache.delete_pattern("*")
+    # A request that switched to the member's language (allauth's post_login) leaves it
+    # active in this thread; code outside a request must not inherit it from another test.
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(scope="session")

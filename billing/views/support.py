@@ -15,6 +15,7 @@ from billing import gateway
 from billing.checkout import CheckoutRefused, checkout_start
 from billing.forms import CheckoutForm
 from billing.selectors import membership_blocking_checkout_for, tier_offers
+from billing.throttle import checkout_throttle
 
 from .page_cache import support_page_for_anyone
 
@@ -69,6 +70,13 @@ def checkout(request: HttpRequest) -> HttpResponse:
         return _render(request, form=form, status=400)
     if not request.session.session_key:
         request.session.save()
+    throttled = checkout_throttle(request, session_key=request.session.session_key or "")
+    if throttled is not None:
+        response = render(
+            request, "billing/checkout_throttled.html", {"throttled": throttled}, status=429
+        )
+        response["Retry-After"] = str(throttled.retry_after)
+        return response
     user = request.user if request.user.is_authenticated else None
     try:
         session = checkout_start(

@@ -92,6 +92,10 @@ CACHES = {
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
+# /readyz shows every check's details to a request with `Authorization: Bearer <token>`
+# (monitoring), as it does to staff with members.view_health. Empty: no token works.
+HEALTH_TOKEN = env.str("HEALTH_TOKEN", default="")
+
 # --- Identity --------------------------------------------------------------------------
 AUTH_USER_MODEL = "members.User"
 AUTHENTICATION_BACKENDS = [
@@ -167,6 +171,11 @@ STORAGES = {
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="The Newsroom <support@example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
+# Keep the bodies of emails that carry a credential (sign-in codes, password-reset and
+# confirmation links) readable in the ledger, the staff outbox and the admin. Off: they are
+# stored hidden and nobody, staff included, can read them (members/mail/hidden.py). Only for
+# the local file backend, where the outbox is how a newcomer reads their code.
+EMAIL_REVEAL_SECRETS = env.bool("EMAIL_REVEAL_SECRETS", default=False)
 
 # --- The newsroom this instance serves -------------------------------------------------
 NEWSROOM = {
@@ -240,6 +249,11 @@ LOGGING = {
 BILLING_CURRENCIES = [("eur", "EUR €"), ("usd", "USD $"), ("gbp", "GBP £")]
 BILLING_DEFAULT_CURRENCY = env.str("BILLING_DEFAULT_CURRENCY", default="eur")
 BILLING_ONE_TIME_MINIMUM = env.int("BILLING_ONE_TIME_MINIMUM", default=200)
+# Checkouts a client address (ip) and a browser session (key) may start, in allauth's rate
+# notation: each one is a Stripe call (billing/throttle.py).
+BILLING_CHECKOUT_RATE_LIMITS = env.str(
+    "BILLING_CHECKOUT_RATE_LIMITS", default="20/10m/ip,10/10m/key"
+)
 
 # Beat: sweepers that finish what a lost task left (Redis down, a worker killed).
 CELERY_BEAT_SCHEDULE = {

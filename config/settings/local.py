@@ -13,6 +13,8 @@ from .base import *  # noqa: F403
 from .base import env
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="members.mail.backends.EmlFileBackend")
+# Sign-in codes readable in the staff outbox: there is no other inbox on a dev machine.
+EMAIL_REVEAL_SECRETS = env.bool("EMAIL_REVEAL_SECRETS", default=True)
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
 # Static files straight from the app folders; only production collects them.
 STATIC_ROOT = None

@@ -10,9 +10,16 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET")
 
+# Links in account mail (allauth) take SITE_URL's scheme: https, unless SITE_URL itself is
+# plain http (the docker-compose demo on http://localhost), where an https link would not open.
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = (
+    "http" if env.str("SITE_URL", default="").startswith("http://") else "https"
+)
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Container healthchecks and load balancers probe over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -44,3 +51,6 @@ if EMAIL_BACKEND.endswith("smtp.EmailBackend"):
     EMAIL_USE_SSL = _smtp.get("EMAIL_USE_SSL", False)
     EMAIL_TIMEOUT = 20
 ANYMAIL = env.dict("ANYMAIL", default={})
+# Nobody reads a sign-in code or a reset link in production; `check --deploy` refuses the
+# switch with any backend but a file backend (members/checks.py).
+EMAIL_REVEAL_SECRETS = env.bool("EMAIL_REVEAL_SECRETS", default=False)

@@ -15,6 +15,8 @@ DEBUG = False
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="members.mail.backends.EmlFileBackend")
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "test-mail"))
+# As `make run` (the file backend); tests of the production behaviour turn it off.
+EMAIL_REVEAL_SECRETS = env.bool("EMAIL_REVEAL_SECRETS", default=True)
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
 # Argon2 costs ~50 ms per hash by design; tests that check hashing override this back.
 PASSWORD_HASHERS = [

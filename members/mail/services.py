@@ -8,6 +8,10 @@
 3. `outbox_sweep` (beat) re-queues pending rows whose task was lost, and flags rows stuck in
    "sending" (the worker died mid-send) as failed for a person to check: when we cannot know
    whether a message left, we do not send it a second time.
+
+Emails that carry a credential (account mail: sign-in codes, reset and confirmation links)
+are stored hidden: the row keeps kind, recipient, subject and status, the bodies wait in the
+cache until sent (`hidden.py`).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from django.utils import timezone, translation
 
 from members.models import OutboundEmail, User, normalize_email
 
-from . import kinds
+from . import hidden, kinds
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +59,8 @@ def email_enqueue(
     opted-out member gets a row with status "skipped", recording that we chose not to send.
     Kinds without templates (allauth's account mail) pass the rendered subject and bodies.
     `withhold` (a reason) records the decision *not* to send this email: the row is "skipped",
-    and any later decision for the same key finds it and sends nothing.
+    and any later decision for the same key finds it and sends nothing. A kind marked
+    `secret` is stored with empty bodies (see `hidden.py`) unless EMAIL_REVEAL_SECRETS is on.
     """
     from members.preferences import email_allowed
     from members.tasks import send_email
@@ -66,6 +71,10 @@ def email_enqueue(
         mail_kind.preference and user is not None and not email_allowed(user, mail_kind.preference)
     ):
         status = OutboundEmail.Status.SKIPPED
+    context = dict(context or {})
+    hide = hidden.must_hide(kind)
+    if hide:
+        context[hidden.HIDDEN] = True
     try:
         with transaction.atomic():
             row = OutboundEmail.objects.create(
@@ -73,13 +82,15 @@ def email_enqueue(
                 kind=kind,
                 to=normalize_email(to),
                 user=user,
-                context=context or {},
+                context=context,
                 status=status,
                 subject=subject,
-                body_text=body_text,
-                body_html=body_html,
+                body_text="" if hide else body_text,
+                body_html="" if hide else body_html,
                 last_error=withhold,
             )
+            if hide and status == OutboundEmail.Status.PENDING:
+                hidden.hidden_content_keep(ledger_key=key, body_text=body_text, body_html=body_html)
     except IntegrityError:
         return OutboundEmail.objects.get(key=key)
     if status == OutboundEmail.Status.PENDING:
@@ -129,7 +140,10 @@ def render(row: OutboundEmail) -> EmailMultiAlternatives:
         context["unsubscribe_url"] = link
         headers["List-Unsubscribe"] = f"<{link}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    if not mail_kind.template_dir:
+    if row.is_hidden:
+        text, html = hidden.hidden_content_get(row)
+        subject, files = row.subject, []
+    elif not mail_kind.template_dir:
         subject, text, html, files = row.subject, row.body_text, row.body_html, []
     else:
         subject, text, html, files = _render_templates(row, mail_kind, context)
@@ -176,23 +190,37 @@ def email_send(*, email_id: int) -> bool:
     try:
         message = render(row)
         message.send(fail_silently=False)
+    except hidden.HiddenContentGone as exc:
+        # Retrying cannot bring the content back: record it and stop.
+        OutboundEmail.objects.filter(pk=row.pk).update(
+            status=OutboundEmail.Status.FAILED, last_error=str(exc)
+        )
+        return False
     except Exception as exc:
         final = row.attempts >= MAX_ATTEMPTS
         OutboundEmail.objects.filter(pk=row.pk).update(
             status=OutboundEmail.Status.FAILED if final else OutboundEmail.Status.PENDING,
             last_error=f"{type(exc).__name__}: {exc}"[:2000],
         )
+        if final and row.is_hidden:
+            hidden.hidden_content_forget(row)
         raise
     alternatives = getattr(message, "alternatives", [])
+    # What was sent, as sent; a credential only as "hidden" (a row written while
+    # EMAIL_REVEAL_SECRETS was on is hidden from now on if it is off for the sender).
+    hide = row.is_hidden or hidden.must_hide(row.kind)
     OutboundEmail.objects.filter(pk=row.pk).update(
         status=OutboundEmail.Status.SENT,
         sent_at=timezone.now(),
         subject=message.subject,
-        body_text=message.body,
-        body_html=alternatives[0][0] if alternatives else "",
+        body_text="" if hide else message.body,
+        body_html="" if hide or not alternatives else alternatives[0][0],
+        context={**row.context, hidden.HIDDEN: True} if hide else row.context,
         attachments=[name for name, *_ in message.attachments],
         last_error="",
     )
+    if hide:
+        hidden.hidden_content_forget(row)
     return True
 
 

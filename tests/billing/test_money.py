@@ -20,8 +20,10 @@ def test_format_price_says_the_interval() -> None:
 
 @pytest.mark.parametrize(
     ("typed", "minor"),
-    [("5", 500), ("5.5", 550), ("7,50", 750), ("€ 3", 300), ("0.01", 1), (" 12.00 ", 1200)],
-)
+    [("5", 500), ("5.5", 550), ("7,50", 750), ("€ 3", 300), ("0.01", 1), (" 12.00 ", 1200),
+     ("5 €", 500), ("£7", 700), ("10,000.50", 1000050), ("1.000,50", 100050),
+     ("10 000", 1000000), ("1\u00a0000,5", 100050), ("999,999.99", 99_999_999)],
+)  # fmt: skip
 def test_parse_major(typed: str, minor: int) -> None:
     assert parse_major(typed) == minor
 
@@ -29,8 +31,12 @@ def test_parse_major(typed: str, minor: int) -> None:
 @pytest.mark.parametrize(
     ("typed", "message"),
     [("", "as a number"), ("abc", "as a number"), ("0", "greater than zero"),
-     ("-5", "greater than zero"), ("1.234", "to the cent"), ("1e9", "too large"),
-     ("nan", "as a number"), ("inf", "as a number")],
+     ("-5", "greater than zero"), ("0,00", "greater than zero"), ("1.2345", "to the cent"),
+     ("1e9", "as a number"), ("1E+30", "as a number"), ("nan", "as a number"),
+     ("inf", "as a number"), ("10,000", "Write it as 10000, without a separator"),
+     ("1.500", "Write it as 1500"), ("1.234", "Write it as 1234"), ("1,000,50", "as a number"),
+     ("€3€", "as a number"), ("+5", "as a number"), ("\uff15", "as a number"),
+     ("1,000,000", "too large"), ("9" * 40, "too large")],
 )  # fmt: skip
 def test_parse_major_refuses_with_a_reason(typed: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
