@@ -16,8 +16,12 @@ class BillingConfig(AppConfig):
             redact_stripe_customers,
         )
         from .receipts import register_kinds
+        from .reminders import register_kind as register_reminder_kind
+        from .statements import register_kind as register_statement_kind
 
         register_kinds()
+        register_statement_kind()
+        register_reminder_kind()
         # Finance manages tiers and money (refunds through the admin); staff may look.
         roles.register_role_permissions(
             "finance",

@@ -4,6 +4,7 @@ from config.celery import RETRY_POLICY, TRANSIENT_ERRORS
 
 from .commands import command_execute, commands_sweep
 from .gateway.errors import GatewayUnavailable
+from .statements import statements_send_due
 from .webhooks.processing import inbox_process, inbox_sweep
 from .webhooks.queueing import inbox_drain
 from .webhooks.retention import inbox_redact_expired
@@ -39,3 +40,8 @@ def sweep_stripe_commands() -> int:
 @shared_task
 def redact_webhook_payloads() -> int:
     return inbox_redact_expired()
+
+
+@shared_task
+def send_giving_statements() -> int:
+    return statements_send_due()

@@ -12,5 +12,10 @@ urlpatterns = [
     path("account/support/", account.my_support, name="my_support"),
     path("account/support/manage/", account.manage_in_portal, name="portal"),
     path("account/support/receipts/<int:pk>.pdf", account.receipt_download, name="receipt"),
+    path(
+        "account/support/statements/<int:year>.pdf",
+        account.statement_download,
+        name="statement",
+    ),
     path("stripe/webhook/", stripe_webhook, name="stripe_webhook"),
 ]

@@ -8,9 +8,11 @@ from .memberships import (
     memberships_for,
     payments_for,
 )
+from .statements import Statement, statement_for, statement_years_for
 
 __all__ = [
     "Entitlement",
+    "Statement",
     "TierOffer",
     "catalog_fingerprint",
     "entitled_member_ids",
@@ -20,5 +22,7 @@ __all__ = [
     "membership_current_for",
     "memberships_for",
     "payments_for",
+    "statement_for",
+    "statement_years_for",
     "tier_offers",
 ]

@@ -17,7 +17,14 @@ from billing import gateway
 from billing.customers import customer_for_portal
 from billing.models import BillingCustomer, Payment
 from billing.receipt_pdf import receipt_pdf
-from billing.selectors import membership_current_for, memberships_for, payments_for
+from billing.selectors import (
+    membership_current_for,
+    memberships_for,
+    payments_for,
+    statement_for,
+    statement_years_for,
+)
+from billing.statement_pdf import statement_pdf
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +38,7 @@ def my_support(request: HttpRequest) -> HttpResponse:
         "memberships": memberships_for(user=user),  # type: ignore[arg-type]
         "payments": payments_for(user=user),  # type: ignore[arg-type]
         "has_customer": BillingCustomer.objects.filter(user=user).exists(),
+        "statement_years": statement_years_for(user=user),  # type: ignore[arg-type]
     }
     return render(request, "billing/my_support.html", context)
 
@@ -63,4 +71,17 @@ def receipt_download(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     response = HttpResponse(receipt_pdf(payment), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="receipt-{payment.pk}.pdf"'
+    return response
+
+
+@login_required
+@require_GET
+def statement_download(request: HttpRequest, year: int) -> HttpResponse:
+    """The member's own giving statement for a calendar year (404 for a year without any
+    payment: there is nothing to state)."""
+    statement = statement_for(user=request.user, year=year)  # type: ignore[arg-type]
+    if not statement.lines:
+        raise Http404
+    response = HttpResponse(statement_pdf(statement), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="giving-statement-{year}.pdf"'
     return response

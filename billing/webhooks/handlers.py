@@ -19,6 +19,7 @@ from billing.payments import (
     payment_record_one_time,
     refunds_sync,
 )
+from billing.reminders import renewal_reminder_notify
 from billing.stripe_values import object_id
 
 Event = dict[str, Any]
@@ -59,6 +60,10 @@ def on_invoice_payment_action_required(event: Event) -> None:
     payment_action_required_notify(invoice_id=event["data"]["object"]["id"])
 
 
+def on_invoice_upcoming(event: Event) -> None:
+    renewal_reminder_notify(invoice=event["data"]["object"])
+
+
 def on_payment_intent_succeeded(event: Event) -> None:
     obj = event["data"]["object"]
     # Subscription payments are recorded from their invoice; only our one-time contributions
@@ -96,6 +101,7 @@ HANDLERS: dict[str, Handler] = {
     "invoice.paid": on_invoice_paid,
     "invoice.payment_succeeded": on_invoice_paid,
     "invoice.payment_failed": on_invoice_payment_failed,
+    "invoice.upcoming": on_invoice_upcoming,
     "invoice.payment_action_required": on_invoice_payment_action_required,
     "payment_intent.succeeded": on_payment_intent_succeeded,
     "charge.refunded": on_charge_refunded,

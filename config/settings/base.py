@@ -4,6 +4,7 @@ through one django-environ `env`; the README lists each variable."""
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
@@ -260,6 +261,12 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-webhook-inbox": {"task": "billing.tasks.sweep_webhook_inbox", "schedule": 60.0},
     "sweep-outbox": {"task": "members.tasks.sweep_outbox", "schedule": 60.0},
     "sweep-stripe-commands": {"task": "billing.tasks.sweep_stripe_commands", "schedule": 60.0},
+    # Every day in January (the ledger sends each member's statement once): a day the worker
+    # was down is made up the next morning.
+    "send-giving-statements": {
+        "task": "billing.tasks.send_giving_statements",
+        "schedule": crontab(hour=7, minute=30, month_of_year="1"),
+    },
     # Personal data in stored webhook payloads is kept 30 days (billing.webhooks.retention).
     "redact-webhook-payloads": {
         "task": "billing.tasks.redact_webhook_payloads",
