@@ -35,6 +35,7 @@ class BillingConfig(AppConfig):
                 "billing.view_dispute",
                 "billing.view_webhookevent",
                 "billing.view_checkoutsession",
+                "billing.view_reconciliation",
             },
         )
         roles.register_role_permissions(

@@ -4,6 +4,7 @@ from config.celery import RETRY_POLICY, TRANSIENT_ERRORS
 
 from .commands import command_execute, commands_sweep
 from .gateway.errors import GatewayUnavailable
+from .reconciliation import reconcile
 from .statements import statements_send_due
 from .webhooks.processing import inbox_process, inbox_sweep
 from .webhooks.queueing import inbox_drain
@@ -45,3 +46,8 @@ def redact_webhook_payloads() -> int:
 @shared_task
 def send_giving_statements() -> int:
     return statements_send_due()
+
+
+@shared_task
+def reconcile_with_stripe() -> int:
+    return reconcile().pk

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, support, thanks
+from .views import account, reconciliation, support, thanks
 from .webhooks.views import stripe_webhook
 
 app_name = "billing"
@@ -18,4 +18,9 @@ urlpatterns = [
         name="statement",
     ),
     path("stripe/webhook/", stripe_webhook, name="stripe_webhook"),
+    path(
+        "staff/reconciliation/",
+        reconciliation.reconciliation_runs,
+        name="staff_reconciliation",
+    ),
 ]

@@ -10,7 +10,7 @@ whether they talk to Stripe or to the stand-in.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -69,18 +69,24 @@ def _options(idempotency_key: str | None) -> dict[str, str]:
     return {"idempotency_key": idempotency_key} if idempotency_key else {}
 
 
-def _list_all(fn: Callable[..., Any], *args: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every item of a Stripe list, following `has_more` page by page (100 a page)."""
-    items: list[dict[str, Any]] = []
+def _iterate(
+    fn: Callable[..., Any], *args: Any, params: dict[str, Any]
+) -> Iterator[dict[str, Any]]:
+    """Every item of a Stripe list, following `has_more` page by page (100 a page), one page
+    in memory at a time."""
     cursor: str | None = None
     while True:
         page_params = {**params, "limit": 100, **({"starting_after": cursor} if cursor else {})}
         page = _call(fn, *args, page_params)
         data = list(page.get("data") or [])
-        items.extend(data)
+        yield from data
         if not page.get("has_more") or not data:
-            return items
+            return
         cursor = data[-1]["id"]
+
+
+def _list_all(fn: Callable[..., Any], *args: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(_iterate(fn, *args, params=params))
 
 
 # --- Catalog ---------------------------------------------------------------------------
@@ -178,6 +184,18 @@ def subscription_list(*, customer_id: str, status: str = "all") -> list[dict[str
     """Every subscription of a customer (all pages), newest first."""
     return _list_all(
         client().v1.subscriptions.list, params={"customer": customer_id, "status": status}
+    )
+
+
+def subscriptions_iter(*, status: str = "all") -> Iterator[dict[str, Any]]:
+    """Every subscription of the account, newest first, a page at a time (reconciliation)."""
+    return _iterate(client().v1.subscriptions.list, params={"status": status})
+
+
+def events_undelivered_iter(*, since: int) -> Iterator[dict[str, Any]]:
+    """Events created since `since` (unix) that Stripe has not delivered to every endpoint."""
+    return _iterate(
+        client().v1.events.list, params={"delivery_success": False, "created": {"gte": since}}
     )
 
 

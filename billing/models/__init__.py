@@ -5,6 +5,7 @@ from .history import MembershipChange
 from .inbox import WebhookEvent
 from .memberships import BillingCustomer, Membership
 from .payments import Dispute, Payment, Refund
+from .reconciliation import ReconciliationRun
 
 __all__ = [
     "BillingCustomer",
@@ -15,6 +16,7 @@ __all__ = [
     "Membership",
     "MembershipChange",
     "Payment",
+    "ReconciliationRun",
     "Refund",
     "StripeCommand",
     "Tier",

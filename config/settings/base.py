@@ -263,6 +263,10 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-stripe-commands": {"task": "billing.tasks.sweep_stripe_commands", "schedule": 60.0},
     # Every day in January (the ledger sends each member's statement once): a day the worker
     # was down is made up the next morning.
+    "reconcile-with-stripe": {
+        "task": "billing.tasks.reconcile_with_stripe",
+        "schedule": crontab(hour=3, minute=15),
+    },
     "send-giving-statements": {
         "task": "billing.tasks.send_giving_statements",
         "schedule": crontab(hour=7, minute=30, month_of_year="1"),
