@@ -119,7 +119,12 @@ def membership_sync(
             _record_end(target)
         if event is not None:
             history_record_event(membership=membership, event=event)
-        _notify(membership=membership, was_entitled=was_entitled, was_ended=was_ended)
+        _notify(
+            membership=membership,
+            was_entitled=was_entitled,
+            was_ended=was_ended,
+            payment_failed=(sub.get("cancellation_details") or {}).get("reason") == "payment_failed",
+        )
         return membership
 
 
@@ -127,7 +132,9 @@ def membership_ended_key(subscription_id: str) -> str:
     return f"membership_ended:{subscription_id}"
 
 
-def _notify(*, membership: Membership, was_entitled: bool, was_ended: bool) -> None:
+def _notify(
+    *, membership: Membership, was_entitled: bool, was_ended: bool, payment_failed: bool
+) -> None:
     user = membership.user
     if membership.is_entitled and not was_entitled and not membership.end_requested:
         email_enqueue(
@@ -145,7 +152,8 @@ def _notify(*, membership: Membership, was_entitled: bool, was_ended: bool) -> N
             kind="membership_ended",
             to=user.email,
             user=user,
-            context={"membership_id": membership.pk},
+            # Ended because the payment failed for good: "sorry to see you go", and the way back.
+            context={"membership_id": membership.pk, "payment_failed": payment_failed},
         )
 
 

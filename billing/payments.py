@@ -363,7 +363,8 @@ def dispute_sync(*, dispute_id: str) -> Dispute:
 
 
 def payment_failed_notify(*, invoice: dict[str, Any]) -> None:
-    """Tell the member a renewal failed, once per attempt, with a link to update the card."""
+    """Tell the member a renewal failed, once per attempt, with a signed link that opens the
+    card update without logging in (billing.card_update)."""
     customer_id = invoice.get("customer")
     if not customer_id or not invoice.get("attempt_count"):
         return
@@ -381,6 +382,7 @@ def payment_failed_notify(*, invoice: dict[str, Any]) -> None:
                 "currency": invoice.get("currency") or "",
                 "attempt_count": int(invoice["attempt_count"]),
                 "next_attempt": invoice.get("next_payment_attempt"),
+                "subscription_id": invoice_subscription_id(invoice) or "",
             },
         )
 

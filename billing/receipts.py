@@ -122,9 +122,18 @@ def _refund_context(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _failed_context(data: dict[str, Any]) -> dict[str, Any]:
+    from .card_update import card_update_url
+
+    subscription_id = data.get("subscription_id") or ""
+    links = _links()
     return {
         "amount_text": format_amount(int(data.get("amount") or 0), data.get("currency") or "eur"),
-        **_links(),
+        # Rows queued before the signed link existed fall back to "My support".
+        "card_url": card_update_url(subscription_id=subscription_id)
+        if subscription_id
+        else links["manage_url"],
+        "next_attempt": from_unix(data.get("next_attempt")),
+        **links,
     }
 
 
@@ -155,7 +164,7 @@ def register_kinds() -> None:
     )  # fmt: skip
     register(
         MailKind(name="payment_failed", template_dir="billing/emails/payment_failed",
-                 build_context=_failed_context)
+                 build_context=_failed_context, secret=True)
     )  # fmt: skip
     register(
         MailKind(name="payment_action_required",

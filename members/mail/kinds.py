@@ -27,8 +27,9 @@ class MailKind:
     build_context: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     attachments: Callable[[dict[str, Any]], list[Attachment]] | None = None
     extra_headers: dict[str, str] = field(default_factory=dict)
-    # The body carries a credential (a sign-in code, a password-reset or confirmation link):
-    # the ledger keeps it hidden (members/mail/hidden.py).
+    # The body carries a credential (a sign-in code, a password-reset or confirmation link,
+    # a signed link that acts for the member): the ledger keeps it hidden
+    # (members/mail/hidden.py). A templated kind builds the credential at send time.
     secret: bool = False
 
     @property

@@ -89,7 +89,9 @@ def email_enqueue(
                 body_html="" if hide else body_html,
                 last_error=withhold,
             )
-            if hide and status == OutboundEmail.Status.PENDING:
+            # A templated kind renders its credential (a signed link) at send time, from the
+            # ids in its context; only pre-rendered bodies wait in the cache.
+            if hide and status == OutboundEmail.Status.PENDING and not mail_kind.template_dir:
                 hidden.hidden_content_keep(ledger_key=key, body_text=body_text, body_html=body_html)
     except IntegrityError:
         return OutboundEmail.objects.get(key=key)
@@ -140,7 +142,7 @@ def render(row: OutboundEmail) -> EmailMultiAlternatives:
         context["unsubscribe_url"] = link
         headers["List-Unsubscribe"] = f"<{link}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    if row.is_hidden:
+    if row.is_hidden and not mail_kind.template_dir:
         text, html = hidden.hidden_content_get(row)
         subject, files = row.subject, []
     elif not mail_kind.template_dir:

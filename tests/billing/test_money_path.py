@@ -232,6 +232,11 @@ def test_failing_renewal_goes_past_due_then_ends(stripe_stand_in: object) -> Non
     assert OutboundEmail.objects.filter(kind="payment_failed").count() >= 2
     assert OutboundEmail.objects.filter(kind="membership_ended").count() == 1
     assert len(receipts()) == 1
+    # The last attempt says so; the end is a "sorry to see you go", with the way back.
+    failed = [m for m in mailbox() if m["Subject"] == "Your payment did not go through"]
+    assert "This was our last try" in text_of(failed[-1])
+    [goodbye] = [m for m in mailbox() if m["Subject"].startswith("Sorry to see you go")]
+    assert "/support/" in text_of(goodbye)
 
 
 def test_success_page_fulfils_before_the_webhook_and_the_webhook_finds_it_done(
