@@ -119,11 +119,12 @@ def membership_sync(
             _record_end(target)
         if event is not None:
             history_record_event(membership=membership, event=event)
+        ended_by = (sub.get("cancellation_details") or {}).get("reason")
         _notify(
             membership=membership,
             was_entitled=was_entitled,
             was_ended=was_ended,
-            payment_failed=(sub.get("cancellation_details") or {}).get("reason") == "payment_failed",
+            payment_failed=ended_by == "payment_failed",
         )
         return membership
 
