@@ -3,7 +3,8 @@
 Each failed-payment email carries one. The token names the subscription and is signed
 (HMAC with SECRET_KEY, salted for this purpose) and timestamped: it works for
 `CARD_LINK_MAX_AGE`, long enough for Stripe's retries, and a forged, damaged or expired one is
-refused. It only ever opens Stripe's own card form for that membership's Customer; it signs
+refused, as is one whose membership is no longer waiting for a payment (paid up, or
+ended). It only ever opens Stripe's card form for that membership's Customer; it signs
 nobody in. Because the link acts for the member, the email is stored hidden in production
 (members/mail/hidden.py), like a sign-in code.
 """
@@ -20,6 +21,8 @@ from .models import Membership
 
 SALT = "billing.card-update"
 CARD_LINK_MAX_AGE = timedelta(days=14)
+# A payment is owed: the only time the link is needed.
+LAPSED_STATUSES = ("past_due", "unpaid", "incomplete")
 
 
 class CardLinkInvalid(Exception):
@@ -48,6 +51,6 @@ def card_update_membership(*, token: str) -> Membership:
         .select_related("tier", "user")
         .first()
     )
-    if membership is None or membership.is_ended:
-        raise CardLinkInvalid("no membership to update")
+    if membership is None or membership.status not in LAPSED_STATUSES:
+        raise CardLinkInvalid("no membership waiting for a payment")
     return membership

@@ -15,8 +15,8 @@ Where the rows come from:
   of the row before it (derived, like a `deleted` event's "before").
 
 One event can carry several changes (a recovery and a new price); they become one row each,
-chained in a fixed order (status, pause, plan, cancellation) through `step`, so each row's MRR
-delta is its own and the deltas add up to the whole change.
+chained in a fixed order (status, pause, plan, cancellation), so each row's MRR delta is its
+own and the deltas add up to the whole change. `step` ranks kinds within one second (STEP).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from .catalog import tier_for_stripe_price
 from .models import Membership, MembershipChange
@@ -38,8 +39,19 @@ Kind = MembershipChange.Kind
 # due still counts until it lapses or ends (Stripe is still collecting it).
 MRR_STATUSES = ("active", "past_due")
 _MONTHS_PER = {"month": 1, "year": 12}
-# Within one instant an end sorts after everything else (rows are ordered by time, then step).
-END_STEP = 99
+# Rows are ordered by Stripe's time, then `step`: a fixed rank per kind, so that rows of one
+# second (a retry that succeeds sends the recovery and the paid renewal together) sort the
+# same whatever order their events were processed in. Within one event the chain of changes
+# (status, pause, plan, cancellation) has rising ranks too.
+STEP = {
+    Kind.STARTED: 0,
+    Kind.CONVERTED: 10, Kind.PAST_DUE: 10, Kind.RECOVERED: 10, Kind.LAPSED: 10, Kind.CHANGED: 10,
+    Kind.PAUSED: 20, Kind.RESUMED: 20,
+    Kind.UPGRADED: 30, Kind.DOWNGRADED: 30, Kind.INTERVAL_CHANGED: 30,
+    Kind.CANCEL_SCHEDULED: 40, Kind.CANCEL_UNDONE: 40,
+    Kind.RENEWED: 50,
+    Kind.ENDED: 99,
+}  # fmt: skip
 HISTORY_EVENTS = (
     "customer.subscription.created",
     "customer.subscription.updated",
@@ -240,6 +252,27 @@ def _cancellation(sub: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# Ends we brought about ourselves are not a member's choice to leave (nor churn, for a
+# duplicate or a replaced one): the reason says which, whatever Stripe's
+# `cancellation_details` says of an API cancel.
+_OUR_ENDS = {
+    Membership.EndRequested.DUPLICATE: None,
+    Membership.EndRequested.REPLACED: None,
+    Membership.EndRequested.ACCOUNT_DELETED: True,
+}
+
+
+def _end_reason(membership: Membership, sub: dict[str, Any]) -> dict[str, Any]:
+    if membership.end_requested in _OUR_ENDS:
+        return {
+            "cancellation_reason": membership.end_requested,
+            "cancellation_feedback": "",
+            "cancellation_comment": membership.note,
+            "voluntary": _OUR_ENDS[membership.end_requested],
+        }
+    return _cancellation(sub)
+
+
 def _state_fields(prefix: str, state: State) -> dict[str, Any]:
     return {
         f"status_{prefix}": state.status,
@@ -306,27 +339,31 @@ def _state_of_row(row: MembershipChange) -> State:
 
 
 def _row_before(
-    membership: Membership, occurred_at: datetime, exclude_key: str = ""
+    membership: Membership, occurred_at: datetime, step: int, exclude_key: str = ""
 ) -> MembershipChange | None:
-    rows = MembershipChange.objects.filter(
-        membership=membership, occurred_at__lte=occurred_at
-    ).exclude(source_key=exclude_key)
-    return rows.order_by("-occurred_at", "-step", "-id").first()
+    """The row just before the place (`occurred_at`, `step`) in the ledger."""
+    rows = MembershipChange.objects.filter(membership=membership).filter(
+        Q(occurred_at__lt=occurred_at) | Q(occurred_at=occurred_at, step__lt=step)
+    )
+    return rows.exclude(source_key=exclude_key).order_by("-occurred_at", "-step", "-id").first()
 
 
-def _complete_derived_after(membership: Membership, occurred_at: datetime) -> None:
-    """Rows were written at `occurred_at`: the rows after them whose "before" was derived from
-    their predecessor may now have a different one; derive them again, up to the first row
-    whose "before" came from its own event."""
+def _complete_derived_after(membership: Membership, occurred_at: datetime, step: int) -> None:
+    """Rows were written from (`occurred_at`, `step`) on: the rows after them whose "before"
+    was derived from their predecessor may now have a different one; derive them again, up
+    to the first row whose "before" came from its own event."""
     later_rows = (
         MembershipChange.objects.select_for_update()
-        .filter(membership=membership, occurred_at__gt=occurred_at)
+        .filter(membership=membership)
+        .filter(Q(occurred_at__gt=occurred_at) | Q(occurred_at=occurred_at, step__gt=step))
         .order_by("occurred_at", "step", "id")
     )
     for later in later_rows:
         if not later.before_derived:
             return
-        previous = _row_before(membership, later.occurred_at, exclude_key=later.source_key)
+        previous = _row_before(
+            membership, later.occurred_at, later.step, exclude_key=later.source_key
+        )
         if previous is None:
             return
         before = _state_of_row(previous)
@@ -357,16 +394,21 @@ def history_record_event(*, membership: Membership, event: dict[str, Any]) -> in
     elif event["type"] == "customer.subscription.updated":
         before = state_of(_with_previous(sub, event["data"].get("previous_attributes") or {}))
     else:
-        previous = _row_before(membership, occurred_at, exclude_key=event["id"])
+        previous = _row_before(membership, occurred_at, STEP[Kind.ENDED], exclude_key=event["id"])
         before = _state_of_row(previous) if previous else replace(after, status="active")
         derived = True
     written = 0
-    for step, (kind, old, new) in enumerate(steps(before, after)):
-        extra = _cancellation(sub) if kind in (Kind.ENDED, Kind.CANCEL_SCHEDULED) else None
+    first_step: int | None = None
+    for kind, old, new in steps(before, after):
+        extra = None
+        if kind == Kind.ENDED:
+            extra = _end_reason(membership, sub)
+        elif kind == Kind.CANCEL_SCHEDULED:
+            extra = _cancellation(sub)
         row = _insert(
             membership=membership,
             kind=kind,
-            step=END_STEP if kind == Kind.ENDED else step,
+            step=STEP[kind],
             before=old,
             after=new,
             occurred_at=occurred_at,
@@ -375,9 +417,11 @@ def history_record_event(*, membership: Membership, event: dict[str, Any]) -> in
             extra=extra,
             before_derived=derived,
         )
-        written += row is not None
-    if written:
-        _complete_derived_after(membership, occurred_at)
+        if row is not None:
+            written += 1
+            first_step = STEP[kind] if first_step is None else min(first_step, STEP[kind])
+    if first_step is not None:
+        _complete_derived_after(membership, occurred_at, first_step)
     return written
 
 
@@ -389,19 +433,60 @@ def history_record_renewal(*, membership: Membership, invoice: dict[str, Any]) -
         invoice.get("created")
     )
     assert paid_at is not None
-    previous = _row_before(membership, paid_at)
+    previous = _row_before(membership, paid_at, STEP[Kind.RENEWED])
     state = _state_of_row(previous) if previous else state_of_membership(membership)
-    return (
-        _insert(
+    row = _insert(
+        membership=membership,
+        kind=Kind.RENEWED,
+        step=STEP[Kind.RENEWED],
+        before=state,
+        after=state,
+        occurred_at=paid_at,
+        source=MembershipChange.Source.WEBHOOK,
+        source_key=invoice["id"],
+        before_derived=True,
+    )
+    if row is None:
+        return False
+    _complete_derived_after(membership, paid_at, STEP[Kind.RENEWED])
+    return True
+
+
+def history_record_repair(
+    *, membership: Membership, sub: dict[str, Any], source_key: str, at: datetime
+) -> int:
+    """Reconciliation found the ledger behind Stripe (the events that told of a change are
+    lost for good): append the changes from the ledger's latest state to the subscription's,
+    written as from reconciliation, at Stripe's time where the subscription keeps one (its
+    start, its end), else at `at`. Returns how many rows were new; none when they agree."""
+    latest = (
+        MembershipChange.objects.filter(membership=membership)
+        .order_by("-occurred_at", "-step", "-id")
+        .first()
+    )
+    before = _state_of_row(latest) if latest else None
+    after = state_of(sub)
+    if before == after:
+        return 0
+    written = 0
+    for kind, old, new in steps(before, after):
+        when = at
+        if kind == Kind.STARTED:
+            when = from_unix(sub.get("start_date") or sub.get("created")) or at
+        elif kind == Kind.ENDED:
+            when = from_unix(sub.get("ended_at")) or at
+        extra = _end_reason(membership, sub) if kind == Kind.ENDED else None
+        row = _insert(
             membership=membership,
-            kind=Kind.RENEWED,
-            step=0,
-            before=state,
-            after=state,
-            occurred_at=paid_at,
-            source=MembershipChange.Source.WEBHOOK,
-            source_key=invoice["id"],
+            kind=kind,
+            step=STEP[kind],
+            before=old,
+            after=new,
+            occurred_at=when,
+            source=MembershipChange.Source.RECONCILIATION,
+            source_key=source_key,
+            extra=extra,
             before_derived=True,
         )
-        is not None
-    )
+        written += row is not None
+    return written

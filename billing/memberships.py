@@ -14,8 +14,11 @@ Stripe command (billing.commands) recorded in the same transaction:
 - one in good standing, the other lapsed (past due, incomplete, paused): the member paid again.
   The one in good standing is kept; the lapsed one is cancelled, without a refund.
 - both lapsed: the newer is kept (the member is paying again); the older is cancelled.
-A member in good standing also has their unpaid subscriptions cancelled (Stripe has stopped
-retrying them; they would otherwise linger).
+A member in good standing also has their unpaid and incomplete subscriptions cancelled
+(Stripe has stopped retrying the one; the other was abandoned; they would linger). A
+subscription still `incomplete` decides nothing: its first payment is not made yet.
+A duplicate's refund is a second command that waits for its cancel (money goes back only once
+the subscription can take no more), for the rest of the invoice it was bought with.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from .customers import customer_resolve
 from .history import history_record_event
 from .locks import lock_member, lock_subscription
 from .models import Membership, StripeCommand
-from .stripe_values import from_unix
+from .stripe_values import from_unix, object_id
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +119,7 @@ def membership_sync(
         to_end = _keep_one_charging(user=user, membership=membership)
         membership.save()
         for target in to_end:
-            _record_end(target)
+            _record_end(target, sub=sub)
         if event is not None:
             history_record_event(membership=membership, event=event)
         ended_by = (sub.get("cancellation_details") or {}).get("reason")
@@ -158,8 +161,14 @@ def _notify(
         )
 
 
-def _age(membership: Membership) -> tuple[Any, str]:
-    return (membership.started_at, membership.stripe_subscription_id)
+def _age(membership: Membership) -> tuple[Any, float, str]:
+    # Older first; within one second (two tabs), the one we recorded first; an unsaved one is
+    # the newest. Then the id, so the decision never depends on a coin.
+    return (
+        membership.started_at,
+        float(membership.pk) if membership.pk else float("inf"),
+        membership.stripe_subscription_id,
+    )
 
 
 def _keep_one_charging(*, user: User, membership: Membership) -> list[Membership]:
@@ -206,10 +215,11 @@ def _keep_one_charging(*, user: User, membership: Membership) -> list[Membership
     return [target for target, _why, _keep in decisions]
 
 
-def _record_end(target: Membership) -> None:
-    """The Stripe commands that end `target`: a cancel, and for a duplicate a refund."""
+def _record_end(target: Membership, *, sub: dict[str, Any]) -> None:
+    """The Stripe commands that end `target`: a cancel, and for a duplicate the refund of the
+    invoice it was bought with (named now, not when the refund runs), after the cancel."""
     subscription_id = target.stripe_subscription_id
-    command_record(
+    cancel = command_record(
         kind=StripeCommand.Kind.CANCEL_SUBSCRIPTION,
         target=subscription_id,
         idempotency_key=f"cancel-{target.end_requested}-{subscription_id}",
@@ -217,12 +227,18 @@ def _record_end(target: Membership) -> None:
         reason=target.note,
         membership=target,
     )
-    if target.end_requested == Membership.EndRequested.DUPLICATE:
+    if target.end_requested != Membership.EndRequested.DUPLICATE:
+        return
+    if sub["id"] != subscription_id:  # the other membership is the newer one
+        sub = gateway.subscription_retrieve(subscription_id=subscription_id)
+    invoice_id = object_id(sub.get("latest_invoice"))
+    if invoice_id:
         command_record(
-            kind=StripeCommand.Kind.REFUND_LATEST_INVOICE,
-            target=subscription_id,
+            kind=StripeCommand.Kind.REFUND_INVOICE,
+            target=invoice_id,
             idempotency_key=f"refund-duplicate-{subscription_id}",
             params={"refund_reason": "duplicate"},
             reason=target.note,
             membership=target,
+            depends_on=cancel,
         )

@@ -314,19 +314,22 @@ def refund_issue(*, payment: Payment, amount: int, by: User | None, reason: str 
     return synced or payment
 
 
-def payment_refund_in_full_for_invoice(
+def payment_refund_rest_of_invoice(
     *, invoice_id: str, reason: str, idempotency_key: str
 ) -> dict[str, Any] | None:
-    """Refund what an invoice charged (a duplicate subscription's payment). Returns Stripe's
-    refund, or None when the invoice charged nothing. Callers are Stripe commands: the key is
-    the command's, so a repeated call refunds once."""
+    """Refund what is left of an invoice's charge (a duplicate subscription's payment: what a
+    partial refund already gave back is not refunded twice). Returns Stripe's refund, or None
+    when there is nothing (left) to refund. Callers are Stripe commands: the key is theirs,
+    so a repeated call refunds once."""
     invoice = gateway.invoice_retrieve(invoice_id=invoice_id)
-    charge_id = _latest_charge(_invoice_payment_intent_id(invoice)).get("id")
-    if not charge_id or not invoice.get("amount_paid"):
+    charge = _latest_charge(_invoice_payment_intent_id(invoice))
+    if not charge.get("id") or not invoice.get("amount_paid"):
         return None
+    if charge.get("refunded"):
+        return None  # refunded in full already (by hand, or an earlier command)
     return gateway.refund_create(
-        charge_id=charge_id,
-        amount=int(invoice["amount_paid"]),
+        charge_id=charge["id"],
+        amount=None,  # the rest of the charge
         reason="duplicate" if reason == "duplicate" else "requested_by_customer",
         metadata={"invoice": invoice_id},
         idempotency_key=idempotency_key,

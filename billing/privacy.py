@@ -62,6 +62,11 @@ STRIPE_UNREACHABLE = _(
     "We could not cancel your membership with our payment provider, so we deleted nothing. "
     "Please try again in a few minutes."
 )
+REDACTION_FAILED = _(
+    "Your memberships are cancelled, but our payment provider did not answer when we asked "
+    "it to remove your details, so we deleted nothing else yet. Please try again in a few "
+    "minutes."
+)
 
 
 def member_stripe_customers(user: User) -> list[str]:
@@ -107,10 +112,17 @@ def _end_without_goodbye(*, user: User, subscription_id: str) -> None:
     The goodbye's ledger key is taken in the transaction that holds the subscription's lock
     while Stripe cancels: a sync (ours, or the webhook's on the worker) takes that lock
     first, so it sees the key only once the cancel worked, and cannot send the goodbye in
-    between. If the cancel fails, the transaction rolls the withheld key back with it.
+    between. If the cancel fails, the transaction rolls the withheld key back with it. The
+    mirror is marked as ended by the deletion, so its history says why (not "the member
+    cancelled"). This cancel is not a Stripe command: the member waits for it, and a deletion
+    that stops must leave the subscription running, not cancel it later.
     """
     with transaction.atomic():
         lock_subscription(subscription_id)
+        Membership.objects.filter(stripe_subscription_id=subscription_id, end_requested="").update(
+            end_requested=Membership.EndRequested.ACCOUNT_DELETED,
+            note="Cancelled when the member deleted their account.",
+        )
         email_enqueue(
             key=membership_ended_key(subscription_id),
             kind="membership_ended",
@@ -147,7 +159,7 @@ def redact_stripe_customers(user: User) -> None:
             except gateway.NotFound:
                 continue  # deleted at Stripe: nothing left to redact
     except (gateway.GatewayError, gateway.GatewayUnavailable) as exc:
-        raise DeletionBlocked(STRIPE_UNREACHABLE) from exc
+        raise DeletionBlocked(REDACTION_FAILED) from exc
 
 
 def anonymise_billing(user: User) -> None:

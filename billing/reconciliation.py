@@ -7,7 +7,10 @@
 2. Every subscription at Stripe is compared with our membership. A membership that is missing
    or differs is copied again through `membership_sync` (idempotent, under the usual locks),
    and each difference is written down; a live membership Stripe no longer has is reported,
-   not touched.
+   not touched, as is one we asked Stripe to end that still runs there.
+3. The membership history is compared too: where its latest state is not Stripe's and no
+   event about the subscription is still waiting in the inbox (those tell the history
+   themselves), the missing changes are appended, marked as from reconciliation.
 The run's report (`ReconciliationRun`) is on the finance staff page.
 """
 
@@ -18,11 +21,15 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from . import gateway
+from .history import HISTORY_EVENTS, history_record_repair
+from .locks import lock_subscription
 from .memberships import membership_sync
-from .models import Membership, ReconciliationRun
+from .models import Membership, ReconciliationRun, WebhookEvent
+from .models.memberships import ENDED_STATUSES
 from .stripe_values import from_unix
 from .webhooks.inbox import inbox_receive
 
@@ -66,9 +73,35 @@ def _replay_undelivered(run: ReconciliationRun, now: datetime) -> None:
             run.events_replayed += 1
 
 
-def _compare_subscriptions(run: ReconciliationRun) -> None:
+def _waiting_in_inbox() -> set[str]:
+    """Subscriptions with an event of theirs still to be processed."""
+    return set(
+        WebhookEvent.objects.filter(
+            status__in=(WebhookEvent.Status.PENDING, WebhookEvent.Status.FAILED),
+            type__in=HISTORY_EVENTS,
+        ).values_list("payload__data__object__id", flat=True)
+    )
+
+
+def _repair_history(run: ReconciliationRun, sub: dict[str, Any], now: datetime) -> None:
+    with transaction.atomic():
+        lock_subscription(sub["id"])
+        membership = Membership.objects.filter(stripe_subscription_id=sub["id"]).first()
+        if membership is None:
+            return
+        if history_record_repair(
+            membership=membership, sub=sub, source_key=f"reconcile:{run.pk}", at=now
+        ):
+            run.drift.append(
+                {"subscription": sub["id"], "field": "history", "ours": "behind",
+                 "stripe": sub["status"]}
+            )  # fmt: skip
+
+
+def _compare_subscriptions(run: ReconciliationRun, now: datetime) -> None:
     seen: set[str] = set()
     page: list[dict[str, Any]] = []
+    waiting = _waiting_in_inbox()
 
     def check(batch: list[dict[str, Any]]) -> None:
         ours = Membership.objects.in_bulk(
@@ -76,11 +109,19 @@ def _compare_subscriptions(run: ReconciliationRun) -> None:
         )
         for sub in batch:
             seen.add(sub["id"])
-            differences = _drift(ours.get(sub["id"]), sub)
+            mine = ours.get(sub["id"])
+            differences = _drift(mine, sub)
             if differences:
                 membership_sync(subscription_id=sub["id"])
                 run.repaired += 1
                 run.drift.extend(differences)
+            if mine is not None and mine.end_requested and sub["status"] not in ENDED_STATUSES:
+                run.drift.append(
+                    {"subscription": sub["id"], "field": "end_requested",
+                     "ours": mine.end_requested, "stripe": sub["status"]}
+                )  # fmt: skip
+            if sub["id"] not in waiting:
+                _repair_history(run, sub, now)
         run.subscriptions_checked += len(batch)
 
     for sub in gateway.subscriptions_iter(status="all"):
@@ -109,7 +150,7 @@ def reconcile(*, now: datetime | None = None) -> ReconciliationRun:
     run = ReconciliationRun.objects.create()
     try:
         _replay_undelivered(run, now)
-        _compare_subscriptions(run)
+        _compare_subscriptions(run, now)
     except (gateway.GatewayError, gateway.GatewayUnavailable) as exc:
         log.warning("reconciliation stopped: %s", exc)
         run.error = f"{type(exc).__name__}: {exc}"

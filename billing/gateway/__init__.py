@@ -232,9 +232,17 @@ def charge_retrieve(*, charge_id: str) -> dict[str, Any]:
 
 
 def refund_create(
-    *, charge_id: str, amount: int, reason: str, metadata: dict[str, str], idempotency_key: str
+    *,
+    charge_id: str,
+    amount: int | None,
+    reason: str,
+    metadata: dict[str, str],
+    idempotency_key: str,
 ) -> dict[str, Any]:
-    params: dict[str, Any] = {"charge": charge_id, "amount": amount, "metadata": metadata}
+    """Refund `amount`, or with None the rest of the charge."""
+    params: dict[str, Any] = {"charge": charge_id, "metadata": metadata}
+    if amount is not None:
+        params["amount"] = amount
     if reason:
         params["reason"] = reason
     return _call(client().v1.refunds.create, params, _options(idempotency_key))

@@ -20,7 +20,7 @@ class StripeCommand(models.Model):
 
     class Kind(models.TextChoices):
         CANCEL_SUBSCRIPTION = "cancel_subscription", _("cancel a subscription")
-        REFUND_LATEST_INVOICE = "refund_latest_invoice", _("refund a subscription's payment")
+        REFUND_INVOICE = "refund_invoice", _("refund what an invoice charged")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")
@@ -35,10 +35,17 @@ class StripeCommand(models.Model):
     membership = models.ForeignKey(
         Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="commands"
     )
+    # Sent only once this one is done (a duplicate's refund waits for its cancel: money goes
+    # back only when the subscription can no longer take more).
+    depends_on = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="dependents"
+    )
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
     )
     attempts = models.PositiveSmallIntegerField(default=0)
+    # When the task's own retry should have run by; the sweeper takes over after that.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     result_id = models.CharField(max_length=255, blank=True, help_text="What Stripe returned.")
     created_at = models.DateTimeField(auto_now_add=True)

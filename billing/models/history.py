@@ -49,7 +49,7 @@ class MembershipChange(models.Model):
     # When it happened, by Stripe's clock (the event's `created`), not when we heard of it.
     occurred_at = models.DateTimeField(db_index=True)
     # Orders the rows of one instant: several changes carried by one event are chained in this
-    # order; a start comes first and an end last (billing.history.END_STEP).
+    # order; a rank per kind (billing.history.STEP): a start first, an end last.
     step = models.PositiveSmallIntegerField(default=0)
     source = models.CharField(max_length=15, choices=Source.choices)
     # What it was written from: a Stripe event id, an invoice id, a staff action's id.

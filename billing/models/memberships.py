@@ -43,12 +43,13 @@ class BillingCustomer(models.Model):
 # payment (its retry schedule is the grace period); a membership whose collection is paused is
 # not entitled (see `Membership.is_entitled`, which also checks `paused`).
 ENTITLED_STATUSES = ("trialing", "active", "past_due")
-# *May still charge*: Stripe can still take money on it without a new checkout (a retry, the
-# authentication step of an incomplete first payment, a resume). A second one is a duplicate;
-# `unpaid` is not here: Stripe has given up retrying, and the member may pay again.
-MAY_CHARGE_STATUSES = ("trialing", "active", "past_due", "incomplete", "paused")
+# *May still charge*: Stripe can take money on it again without the member (a renewal, a
+# retry, a trial's end, a resume). A second one is a duplicate. Not here: `unpaid` (Stripe has
+# given up retrying) and `incomplete` (its first payment is not made yet: only the member can
+# complete it, and a decision taken now, before it succeeds or expires, would be premature).
+MAY_CHARGE_STATUSES = ("trialing", "active", "past_due", "paused")
 # *Blocks a new checkout*: in good standing. A lapsed member (past due, unpaid, incomplete) may
-# pay again, and the old subscription is then cancelled (billing.memberships).
+# pay again, and once the new one is paid the old one is cancelled (billing.memberships).
 BLOCKS_CHECKOUT_STATUSES = ("trialing", "active")
 # Stripe never moves a subscription out of these.
 ENDED_STATUSES = ("canceled", "incomplete_expired")
@@ -83,6 +84,7 @@ class Membership(models.Model):
         NO = "", _("no")
         DUPLICATE = "duplicate", _("a duplicate of another membership; refunded")
         REPLACED = "replaced", _("replaced by a newer membership")
+        ACCOUNT_DELETED = "account_deleted", _("the member deleted their account")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
@@ -113,7 +115,7 @@ class Membership(models.Model):
     # then on it no longer counts as the member's charging membership, even before Stripe's
     # confirmation arrives.
     end_requested = models.CharField(
-        max_length=10, choices=EndRequested.choices, default=EndRequested.NO, blank=True
+        max_length=15, choices=EndRequested.choices, default=EndRequested.NO, blank=True
     )
     note = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -7,6 +7,7 @@ from .memberships import (
     membership_current_for,
     memberships_for,
     payments_for,
+    stripe_commands_needing_attention,
 )
 from .statements import Statement, statement_for, statement_years_for
 
@@ -24,5 +25,6 @@ __all__ = [
     "payments_for",
     "statement_for",
     "statement_years_for",
+    "stripe_commands_needing_attention",
     "tier_offers",
 ]

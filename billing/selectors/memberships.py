@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from billing.models import Membership, Payment
+from django.db.models import Q
+
+from billing.models import Membership, Payment, StripeCommand
 from members.models import User
 
 
@@ -28,4 +30,17 @@ def payments_for(*, user: User) -> list[Payment]:
         .select_related("membership__tier")
         .prefetch_related("refunds")
         .order_by("-paid_at")
+    )
+
+
+def stripe_commands_needing_attention(*, limit: int = 50) -> list[StripeCommand]:
+    """Cancels and refunds Stripe refused or we gave up on, and pending ones that have been
+    retried: what finance should look at (and, for a failed one, do by hand)."""
+    return list(
+        StripeCommand.objects.filter(
+            Q(status=StripeCommand.Status.FAILED)
+            | Q(status=StripeCommand.Status.PENDING, attempts__gt=0)
+        )
+        .select_related("membership__user")
+        .order_by("-created_at")[:limit]
     )

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from billing.models import ReconciliationRun
+from billing.selectors import stripe_commands_needing_attention
 
 RUNS_SHOWN = 30
 
@@ -17,4 +18,8 @@ RUNS_SHOWN = 30
 @require_GET
 def reconciliation_runs(request: HttpRequest) -> HttpResponse:
     runs = ReconciliationRun.objects.all()[:RUNS_SHOWN]
-    return render(request, "billing/staff/reconciliation.html", {"runs": runs})
+    return render(
+        request,
+        "billing/staff/reconciliation.html",
+        {"runs": runs, "commands": stripe_commands_needing_attention()},
+    )

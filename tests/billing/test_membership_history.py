@@ -7,6 +7,7 @@ import random
 from datetime import timedelta
 
 import pytest
+import requests
 from django.utils import timezone
 
 from billing import gateway
@@ -119,13 +120,47 @@ def test_a_membership_life_is_written_once_by_stripes_clock(stripe_stand_in: obj
     assert MembershipChange.objects.count() == count
 
 
+def _a_failed_renewal_recovered(control: object) -> str:
+    """A renewal fails; the member saves a new card in the portal, which pays the invoice:
+    the recovery and the paid renewal happen in the same second at Stripe."""
+    become_patron(control, card="4000000000000341")
+    control.advance(days=32)  # type: ignore[attr-defined]
+    drain(control)
+    membership = Membership.objects.get()
+    portal = gateway.portal_session_create(
+        customer_id=membership.stripe_customer_id, return_url="http://example.org/"
+    )
+    browser = requests.Session()
+    browser.trust_env = False
+    saved = browser.post(
+        portal["url"],
+        data={"action": "update_card", "card_number": "4242424242424242",
+              "expiry": "12 / 34", "cvc": "123", "name": "Ana"},
+        timeout=10,
+    )  # fmt: skip
+    assert saved.status_code == 200
+    drain(control)
+    return membership.stripe_subscription_id
+
+
+SCENARIOS = {
+    "a year of changes": (_a_year_of_changes, 6),
+    "a failed renewal recovered": (_a_failed_renewal_recovered, 4),
+}
+
+
 @pytest.mark.stripe
 @pytest.mark.worker
-@pytest.mark.parametrize("seed", [1, 2])
-def test_a_shuffled_history_gives_the_same_ledger(stripe_stand_in: object, seed: int) -> None:
-    _a_year_of_changes(stripe_stand_in)
+@pytest.mark.parametrize(
+    ("scenario", "seed"), [(name, seed) for name in SCENARIOS for seed in (1, 2)]
+)
+def test_a_shuffled_history_gives_the_same_ledger(
+    stripe_stand_in: object, scenario: str, seed: int
+) -> None:
+    make, rows = SCENARIOS[scenario]
+    make(stripe_stand_in)
     in_order = ledger()
-    assert len(in_order) == 6
+    assert len(in_order) == rows
 
     # A fresh start on our side (the accounts stay), then Stripe's events again in another
     # order, each delivered twice.
@@ -144,6 +179,20 @@ def test_a_shuffled_history_gives_the_same_ledger(stripe_stand_in: object, seed:
 
 @pytest.mark.stripe
 @pytest.mark.worker
+def test_a_recovery_and_its_renewal_in_one_second_are_ordered_by_kind(
+    stripe_stand_in: object,
+) -> None:
+    _a_failed_renewal_recovered(stripe_stand_in)
+    rows = list(MembershipChange.objects.order_by(*LEDGER_ORDER))
+    assert [(r.kind, r.status_before, r.status_after, r.mrr_delta) for r in rows] == [
+        ("started", rows[0].status_before, "active", 500),
+        ("past_due", "active", "past_due", 0),
+        ("recovered", "past_due", "active", 0),
+        ("renewed", "active", "active", 0),
+    ]
+    assert rows[2].occurred_at == rows[3].occurred_at  # same second at Stripe
+
+
 def test_a_failed_renewal_is_past_due_then_ends_involuntarily(stripe_stand_in: object) -> None:
     become_patron(stripe_stand_in, card="4000000000000341")
     stripe_stand_in.advance(days=60)  # type: ignore[attr-defined]  # every retry fails

@@ -84,7 +84,7 @@ def test_sign_up_pay_on_the_hosted_page_and_become_a_patron(
     screenshot(page, "billing-my-support")
     payment = Payment.objects.get()
     with page.expect_download() as download:  # type: ignore[attr-defined]
-        page.get_by_role("link", name=re.compile("PDF")).click()  # type: ignore[attr-defined]
+        page.get_by_role("link", name=re.compile("^PDF")).click()  # type: ignore[attr-defined]
     assert download.value.suggested_filename == f"receipt-{payment.pk}.pdf"
 
     # Cancel in Stripe's billing portal; the webhook tells the site; My support says so.

@@ -66,3 +66,28 @@ def test_finance_sees_the_report_and_staff_do_not() -> None:
     reader = Client()
     reader.force_login(UserFactory())
     assert reader.get("/staff/reconciliation/").status_code == 403
+
+
+def test_a_change_whose_events_are_lost_for_good_reaches_the_history(
+    stripe_stand_in: object,
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from billing import gateway
+
+    become_patron(stripe_stand_in)
+    membership = Membership.objects.get()
+    stripe_stand_in.hold_webhooks()  # type: ignore[attr-defined]
+    gateway.subscription_cancel(subscription_id=membership.stripe_subscription_id)
+    # Run as if days had passed: the `deleted` event is older than the replay window.
+    later = datetime.fromtimestamp(stripe_stand_in.now(), tz=UTC) + timedelta(days=4)  # type: ignore[attr-defined]
+    run = reconcile(now=later)
+    assert run.events_replayed == 0
+    membership.refresh_from_db()
+    assert membership.status == "canceled"
+    ended = membership.history.get(kind="ended")
+    assert (ended.source, ended.mrr_delta) == ("reconciliation", -500)
+    at_stripe = gateway.subscription_retrieve(subscription_id=membership.stripe_subscription_id)
+    assert ended.occurred_at == datetime.fromtimestamp(at_stripe["ended_at"], tz=UTC)
+    assert {d["field"] for d in run.drift} >= {"status", "history"}
+    assert reconcile(now=later).drift == []  # repaired once
