@@ -53,7 +53,7 @@ def customer_for_portal(*, user: User) -> str | None:
     """The Customer whose portal shows the member's current membership; else their primary
     Customer; else the newest one they have (payment details and invoices only)."""
     current = Membership.objects.filter(user=user).may_charge().first() or (
-        Membership.objects.filter(user=user).not_ended().first()
+        Membership.objects.filter(user=user).subscriptions().not_ended().first()
     )
     if current is not None:
         return current.stripe_customer_id

@@ -490,3 +490,39 @@ def history_record_repair(
         )
         written += row is not None
     return written
+
+
+def history_record_change(
+    *,
+    membership: Membership,
+    before: State | None,
+    after: State,
+    at: datetime,
+    source: str,
+    source_key: str,
+    reason: str = "",
+    voluntary: bool | None = None,
+) -> int:
+    """Rows for a change we made ourselves (a comp granted or ended, a gift claimed or run
+    out): the same kinds and MRR arithmetic as Stripe's events, at our time. Once per
+    membership, source key and kind. Call it in the transaction that makes the change."""
+    written = 0
+    for kind, old, new in steps(before, after):
+        extra = None
+        if kind == Kind.ENDED:
+            extra = {"cancellation_reason": reason, "voluntary": voluntary}
+        written += (
+            _insert(
+                membership=membership,
+                kind=kind,
+                step=STEP[kind],
+                before=old,
+                after=new,
+                occurred_at=at,
+                source=source,
+                source_key=source_key,
+                extra=extra,
+            )
+            is not None
+        )
+    return written

@@ -183,6 +183,7 @@ def _keep_one_charging(*, user: User, membership: Membership) -> list[Membership
     others = (
         Membership.objects.select_for_update()
         .filter(user=user, end_requested="")
+        .subscriptions()
         .not_ended()
         .exclude(stripe_subscription_id=membership.stripe_subscription_id)
     )

@@ -99,7 +99,7 @@ def cancel_subscriptions(user: User) -> None:
                     _end_without_goodbye(user=user, subscription_id=sub["id"])
                     ended.add(sub["id"])
         # A live mirror that Stripe did not list (its Customer is gone at Stripe): ask by id.
-        for membership in Membership.objects.filter(user=user).not_ended():
+        for membership in Membership.objects.filter(user=user).subscriptions().not_ended():
             if membership.stripe_subscription_id not in ended:
                 _end_without_goodbye(user=user, subscription_id=membership.stripe_subscription_id)
     except (gateway.GatewayError, gateway.GatewayUnavailable) as exc:

@@ -132,7 +132,8 @@ def _compare_subscriptions(run: ReconciliationRun, now: datetime) -> None:
     if page:
         check(page)
     for subscription_id in (
-        Membership.objects.not_ended()
+        Membership.objects.subscriptions()
+        .not_ended()
         .exclude(stripe_subscription_id__in=seen)
         .values_list("stripe_subscription_id", flat=True)
     ):

@@ -4,6 +4,7 @@ from config.celery import RETRY_POLICY, TRANSIENT_ERRORS
 
 from .commands import command_execute, commands_sweep
 from .gateway.errors import GatewayUnavailable
+from .grants import grants_expire
 from .reconciliation import reconcile
 from .statements import statements_send_due
 from .webhooks.processing import inbox_process, inbox_sweep
@@ -51,3 +52,8 @@ def send_giving_statements() -> int:
 @shared_task
 def reconcile_with_stripe() -> int:
     return reconcile().pk
+
+
+@shared_task
+def expire_grants() -> int:
+    return grants_expire()

@@ -37,6 +37,7 @@ class MembershipChange(models.Model):
     class Source(models.TextChoices):
         WEBHOOK = "webhook", _("Stripe event")
         STAFF = "staff", _("staff")
+        GIFT = "gift", _("gift")
         RECONCILIATION = "reconciliation", _("reconciliation")
         BACKFILL = "backfill", _("backfill")
 

@@ -59,17 +59,32 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
     def entitled(self) -> MembershipQuerySet:
         return self.filter(status__in=ENTITLED_STATUSES, paused=False)
 
+    def subscriptions(self) -> MembershipQuerySet:
+        """Memberships that are Stripe subscriptions (not comps or gifts)."""
+        return self.filter(kind=Membership.Kind.SUBSCRIPTION)
+
+    def grants(self) -> MembershipQuerySet:
+        """Comps and gifts: entitled until a date, nothing charged."""
+        return self.exclude(kind=Membership.Kind.SUBSCRIPTION)
+
     def may_charge(self) -> MembershipQuerySet:
-        return self.filter(status__in=MAY_CHARGE_STATUSES, end_requested="")
+        return self.subscriptions().filter(status__in=MAY_CHARGE_STATUSES, end_requested="")
 
     def blocking_checkout(self) -> MembershipQuerySet:
-        return self.filter(status__in=BLOCKS_CHECKOUT_STATUSES, end_requested="")
+        return self.subscriptions().filter(status__in=BLOCKS_CHECKOUT_STATUSES, end_requested="")
 
     def not_ended(self) -> MembershipQuerySet:
         return self.exclude(status__in=ENDED_STATUSES)
 
 
 class Membership(models.Model):
+    class Kind(models.TextChoices):
+        SUBSCRIPTION = "subscription", _("subscription")
+        # Granted by staff, until a date: entitled, never charged, not in MRR.
+        COMP = "comp", _("complimentary")
+        # Bought by someone else for a number of months, claimed by the member.
+        GIFT = "gift", _("gift")
+
     class Status(models.TextChoices):
         INCOMPLETE = "incomplete", _("incomplete")
         INCOMPLETE_EXPIRED = "incomplete_expired", _("incomplete, expired")
@@ -90,8 +105,10 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
     )
     tier = models.ForeignKey(Tier, null=True, blank=True, on_delete=models.SET_NULL)
-    stripe_subscription_id = models.CharField(max_length=255, unique=True)
-    stripe_customer_id = models.CharField(max_length=255, db_index=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.SUBSCRIPTION)
+    # Empty for comps and gifts, which Stripe knows nothing of.
+    stripe_subscription_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    stripe_customer_id = models.CharField(max_length=255, db_index=True, blank=True)
     stripe_price_id = models.CharField(max_length=255, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, db_index=True)
     amount = models.PositiveIntegerField(help_text="Minor units per interval.")
@@ -102,6 +119,7 @@ class Membership(models.Model):
     current_period_start = models.DateTimeField(null=True, blank=True)
     current_period_end = models.DateTimeField(null=True, blank=True)
     cancel_at_period_end = models.BooleanField(default=False)
+    # When it is set to end (Stripe's `cancel_at`); for a comp or a gift, when it runs out.
     cancel_at = models.DateTimeField(null=True, blank=True)
     canceled_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -128,8 +146,15 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["user"],
-                condition=models.Q(status__in=MAY_CHARGE_STATUSES, end_requested=""),
+                condition=models.Q(
+                    kind="subscription", status__in=MAY_CHARGE_STATUSES, end_requested=""
+                ),
                 name="billing_one_charging_membership_per_member",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="subscription", stripe_subscription_id__isnull=False)
+                | models.Q(~models.Q(kind="subscription"), stripe_subscription_id__isnull=True),
+                name="billing_membership_stripe_id_iff_subscription",
             ),
             models.CheckConstraint(
                 condition=models.Q(amount__gte=0), name="billing_membership_amount_gte0"
@@ -144,12 +169,18 @@ class Membership(models.Model):
         return self.status in ENTITLED_STATUSES and not self.paused
 
     @property
+    def is_grant(self) -> bool:
+        return self.kind != self.Kind.SUBSCRIPTION
+
+    @property
     def may_charge(self) -> bool:
-        return self.status in MAY_CHARGE_STATUSES and not self.end_requested
+        return not self.is_grant and self.status in MAY_CHARGE_STATUSES and not self.end_requested
 
     @property
     def blocks_checkout(self) -> bool:
-        return self.status in BLOCKS_CHECKOUT_STATUSES and not self.end_requested
+        return (
+            not self.is_grant and self.status in BLOCKS_CHECKOUT_STATUSES and not self.end_requested
+        )
 
     @property
     def is_ended(self) -> bool:

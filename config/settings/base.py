@@ -263,6 +263,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-stripe-commands": {"task": "billing.tasks.sweep_stripe_commands", "schedule": 60.0},
     # Every day in January (the ledger sends each member's statement once): a day the worker
     # was down is made up the next morning.
+    "expire-grants": {"task": "billing.tasks.expire_grants", "schedule": 600.0},
     "reconcile-with-stripe": {
         "task": "billing.tasks.reconcile_with_stripe",
         "schedule": crontab(hour=3, minute=15),
