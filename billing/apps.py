@@ -9,6 +9,7 @@ class BillingConfig(AppConfig):
     def ready(self) -> None:
         from members import navigation, privacy, roles
 
+        from .gifts import register_kinds as register_gift_kinds
         from .privacy import (
             anonymise_billing,
             cancel_subscriptions,
@@ -22,6 +23,7 @@ class BillingConfig(AppConfig):
         register_kinds()
         register_statement_kind()
         register_reminder_kind()
+        register_gift_kinds()
         # Finance manages tiers and money (refunds through the admin); staff may look.
         roles.register_role_permissions(
             "finance",

@@ -63,3 +63,46 @@ class CheckoutForm(forms.Form):
             interval=data["interval"],
             amount=data.get("amount"),
         )
+
+
+class GiftForm(forms.Form):
+    tier = forms.ModelChoiceField(
+        label=_("Tier"),
+        queryset=Tier.objects.filter(is_active=True),
+        to_field_name="slug",
+        empty_label=None,
+        widget=forms.RadioSelect,
+    )
+    months = forms.TypedChoiceField(
+        label=_("For how long"),
+        coerce=int,
+        choices=[(1, _("1 month")), (3, _("3 months")), (12, _("12 months"))],
+        widget=forms.RadioSelect,
+        initial=3,
+    )
+    currency = forms.ChoiceField(label=_("Currency"), choices=())
+    recipient_email = forms.EmailField(
+        label=_("Their email address"),
+        help_text=_("We send the gift here on the day you choose."),
+    )
+    recipient_name = forms.CharField(
+        label=_("Their name (optional)"), required=False, max_length=100
+    )
+    giver_name = forms.CharField(
+        label=_("Your name, as they will see it (optional)"), required=False, max_length=100
+    )
+    message = forms.CharField(
+        label=_("A message (optional)"),
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    deliver_on = forms.DateField(
+        label=_("Send it on"),
+        help_text=_("For example, 24 12 2026. Today, or any day in the coming year."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].choices = settings.BILLING_CURRENCIES

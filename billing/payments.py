@@ -205,6 +205,10 @@ def payment_record_one_time(*, payment_intent_id: str) -> Payment | None:
             paid_at=from_unix(intent.get("created")) or timezone.now(),
         )
         _queue_receipt(payment=payment, user=user, key=payment_intent_id)
+        if metadata.get("gift"):
+            from .gifts import gift_paid  # gifts build on grants and checkout, not on payments
+
+            gift_paid(reference=metadata["gift"], payment=payment)
         _after_recording(payment, charge)
         return payment
 

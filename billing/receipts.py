@@ -81,7 +81,9 @@ def payment_lines(payment: Payment) -> dict[str, Any]:
     membership = payment.membership
     tier = membership.tier.name if membership and membership.tier else ""
     if payment.kind == Payment.Kind.ONE_TIME:
-        what = _("One-time contribution")
+        # A gift says what was given and for whom (the payment's description).
+        gift = getattr(payment, "gift", None)
+        what = payment.description if gift else _("One-time contribution")
     else:
         what = _("%(tier)s membership") % {"tier": tier} if tier else _("Membership")
     items, adjustment = _items(payment)

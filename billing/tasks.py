@@ -4,6 +4,7 @@ from config.celery import RETRY_POLICY, TRANSIENT_ERRORS
 
 from .commands import command_execute, commands_sweep
 from .gateway.errors import GatewayUnavailable
+from .gifts import gifts_deliver, gifts_remind_ending
 from .grants import grants_expire
 from .reconciliation import reconcile
 from .statements import statements_send_due
@@ -57,3 +58,13 @@ def reconcile_with_stripe() -> int:
 @shared_task
 def expire_grants() -> int:
     return grants_expire()
+
+
+@shared_task
+def deliver_gifts() -> int:
+    return gifts_deliver()
+
+
+@shared_task
+def remind_gift_endings() -> int:
+    return gifts_remind_ending()

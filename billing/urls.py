@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, card, reconciliation, support, thanks
+from .views import account, card, gifts, reconciliation, support, thanks
 from .webhooks.views import stripe_webhook
 
 app_name = "billing"
@@ -17,6 +17,8 @@ urlpatterns = [
         account.statement_download,
         name="statement",
     ),
+    path("support/gift/", gifts.gift, name="gift"),
+    path("gift/<str:token>/", gifts.gift_claim_page, name="gift_claim"),
     path("support/card/done/", card.card_update_done, name="card_update_done"),
     path("support/card/<str:token>/", card.card_update, name="card_update"),
     path("stripe/webhook/", stripe_webhook, name="stripe_webhook"),

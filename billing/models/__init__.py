@@ -1,6 +1,7 @@
 from .catalog import Currency, Interval, Tier, TierPrice
 from .checkout import CheckoutSession
 from .commands import StripeCommand
+from .gifts import Gift
 from .history import MembershipChange
 from .inbox import WebhookEvent
 from .memberships import BillingCustomer, Membership
@@ -12,6 +13,7 @@ __all__ = [
     "CheckoutSession",
     "Currency",
     "Dispute",
+    "Gift",
     "Interval",
     "Membership",
     "MembershipChange",

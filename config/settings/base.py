@@ -264,6 +264,12 @@ CELERY_BEAT_SCHEDULE = {
     # Every day in January (the ledger sends each member's statement once): a day the worker
     # was down is made up the next morning.
     "expire-grants": {"task": "billing.tasks.expire_grants", "schedule": 600.0},
+    # Gifts dated today go out in the morning (and any a stopped worker missed, next run).
+    "deliver-gifts": {"task": "billing.tasks.deliver_gifts", "schedule": crontab(minute=0)},
+    "remind-gift-endings": {
+        "task": "billing.tasks.remind_gift_endings",
+        "schedule": crontab(hour=9, minute=0),
+    },
     "reconcile-with-stripe": {
         "task": "billing.tasks.reconcile_with_stripe",
         "schedule": crontab(hour=3, minute=15),
