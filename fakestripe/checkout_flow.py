@@ -17,7 +17,7 @@ from fakestripe.invoicing import charge_invoice
 from fakestripe.objects.checkout import customer_details
 from fakestripe.objects.customers import build_customer, build_payment_method
 from fakestripe.params import new_metadata
-from fakestripe.subscriptions import create_subscription
+from fakestripe.subscriptions import ItemSpec, create_subscription
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
@@ -123,7 +123,7 @@ def _subscribe(
     assert customer is not None
     pm = _payment_method(rt, entry, email, customer)
     items = [
-        (rt.store.require("price", item["price"]), item["quantity"])
+        ItemSpec(rt.store.require("price", item["price"]), item["quantity"])
         for item in private["line_items"]
     ]
     subscription_data = private.get("subscription_data") or {}
@@ -170,6 +170,8 @@ def _pay_one_time(
             payment_method=pm["id"],
             receipt_email=intent_data.get("receipt_email"),
             setup_future_usage=intent_data.get("setup_future_usage"),
+            statement_descriptor=intent_data.get("statement_descriptor"),
+            statement_descriptor_suffix=intent_data.get("statement_descriptor_suffix"),
         )
         session["payment_intent"] = pi["id"]
     decline = attempt_charge(rt, pi, pm, off_session=False, authenticated=authenticated)

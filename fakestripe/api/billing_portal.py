@@ -8,22 +8,33 @@ from flask import Blueprint
 
 from fakestripe.api.base import api
 from fakestripe.objects.misc import build_portal_session
-from fakestripe.params import Str, Url, endpoint
+from fakestripe.params import Str, Url, endpoint, words
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
 
 bp = Blueprint("billing_portal", __name__)
 
+PORTAL_LOCALES = words(
+    "auto bg cs da de el en en-AU en-CA en-GB en-IE en-IN en-NZ en-SG es es-419 et fi fil fr "
+    "fr-CA hr hu id it ja ko lt lv ms mt nb nl pl pt pt-BR ro ru sk sl sv th tr vi zh zh-HK "
+    "zh-TW"
+)
+
 CREATE = endpoint(
     {
         "customer": Str(max_length=255),
         "return_url": Url(),
-        "locale": Str(max_length=10),
-        "configuration": Str(max_length=255),
+        "locale": Str(choices=PORTAL_LOCALES),
     },
     required=("customer",),
-    unsupported=("flow_data", "on_behalf_of", "customer_account"),
+    unsupported=(
+        "after_expiration",
+        "configuration",
+        "customer_account",
+        "flow_data",
+        "on_behalf_of",
+    ),
 )
 
 

@@ -7,26 +7,14 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint
 
 from fakestripe.api.base import api, paginate, retrieve
-from fakestripe.api.prices import recurring_field
+from fakestripe.api.checkout_schema import CREATE
 from fakestripe.checkout_flow import expire_session
 from fakestripe.errors import invalid
 from fakestripe.objects import list_object
 from fakestripe.objects.catalog import build_price, build_product
 from fakestripe.objects.checkout import build_item, build_session, session_items
-from fakestripe.params import (
-    Amount,
-    Array,
-    Bool,
-    Currency,
-    Email,
-    Hash,
-    Int,
-    Metadata,
-    Str,
-    Url,
-    endpoint,
-    list_endpoint,
-)
+from fakestripe.params import Hash, Metadata, Str, endpoint, list_endpoint, new_metadata
+from fakestripe.tracking import consume
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
@@ -36,145 +24,9 @@ bp = Blueprint("checkout", __name__)
 MIN_EXPIRY = 30 * 60
 MAX_EXPIRY = 24 * 3600
 
-_PRICE_DATA = Hash(
-    {
-        "currency": Currency(),
-        "unit_amount": Amount(),
-        "product": Str(max_length=255),
-        "product_data": Hash(
-            {
-                "name": Str(max_length=250),
-                "description": Str(max_length=40_000),
-                "images": Array(Url(), max_items=8),
-                "metadata": Metadata(),
-                "tax_code": Str(max_length=100),
-                "unit_label": Str(max_length=12),
-            },
-            required=("name",),
-        ),
-        "recurring": recurring_field(),
-        "tax_behavior": Str(choices=("exclusive", "inclusive", "unspecified")),
-    },
-    required=("currency",),
-    unsupported=("unit_amount_decimal",),
-)
-
-_LINE_ITEM = Hash(
-    {
-        "price": Str(max_length=255),
-        "price_data": _PRICE_DATA,
-        "quantity": Int(minimum=1, maximum=999_999),
-    },
-    ignored=("adjustable_quantity",),
-    unsupported=("tax_rates", "dynamic_tax_rates", "metadata"),
-)
-
-CREATE = endpoint(
-    {
-        "mode": Str(choices=("payment", "subscription", "setup")),
-        "line_items": Array(_LINE_ITEM, max_items=20),
-        "customer": Str(max_length=255),
-        "customer_email": Email(),
-        "customer_creation": Str(choices=("always", "if_required")),
-        "client_reference_id": Str(max_length=200),
-        "metadata": Metadata(),
-        "subscription_data": Hash(
-            {"metadata": Metadata(), "description": Str(max_length=500)},
-            ignored=("billing_mode", "proration_behavior"),
-            unsupported=(
-                "trial_period_days",
-                "trial_end",
-                "trial_settings",
-                "billing_cycle_anchor",
-                "default_tax_rates",
-                "application_fee_percent",
-                "on_behalf_of",
-                "transfer_data",
-                "invoice_settings",
-                "pending_invoice_item_interval",
-            ),
-        ),
-        "payment_intent_data": Hash(
-            {
-                "metadata": Metadata(),
-                "description": Str(max_length=1000),
-                "receipt_email": Email(),
-                "setup_future_usage": Str(choices=("on_session", "off_session")),
-                "statement_descriptor": Str(max_length=22),
-                "statement_descriptor_suffix": Str(max_length=22),
-            },
-            unsupported=(
-                "capture_method",
-                "application_fee_amount",
-                "on_behalf_of",
-                "transfer_data",
-                "transfer_group",
-                "shipping",
-            ),
-        ),
-        "success_url": Url(allow_template=True),
-        "cancel_url": Url(),
-        "expires_at": Int(minimum=0),
-        "locale": Str(max_length=10),
-        "allow_promotion_codes": Bool(),
-        "billing_address_collection": Str(choices=("auto", "required")),
-        "payment_method_collection": Str(choices=("always", "if_required")),
-        "submit_type": Str(choices=("auto", "book", "donate", "pay", "subscribe")),
-        "ui_mode": Str(choices=("hosted_page", "embedded_page", "elements")),
-        "currency": Currency(),
-        "payment_method_types": Array(Str(max_length=50)),
-    },
-    required=("mode",),
-    ignored=(
-        "automatic_tax",
-        "consent_collection",
-        "custom_text",
-        "customer_update",
-        "invoice_creation",
-        "phone_number_collection",
-        "tax_id_collection",
-        "payment_method_options",
-        "allowed_payment_method_types",
-        "excluded_payment_method_types",
-        "saved_payment_method_options",
-        "origin_context",
-        "wallet_options",
-        "adaptive_pricing",
-        "branding_settings",
-        "name_collection",
-        "payment_method_configuration",
-    ),
-    unsupported=(
-        "discounts",
-        "shipping_address_collection",
-        "shipping_options",
-        "return_url",
-        "redirect_on_completion",
-        "after_expiration",
-        "custom_fields",
-        "optional_items",
-        "permissions",
-        "setup_intent_data",
-        "line_items_collection",
-    ),
-)
-
 
 def _check_session_params(rt: Runtime, params: dict[str, Any]) -> None:
-    if "payment_method_types" in params:
-        raise invalid(
-            "The `payment_method_types` parameter is no longer supported on this API version. "
-            "Use `allowed_payment_method_types` or `excluded_payment_method_types` instead.",
-            param="payment_method_types",
-            code="payment_method_types_no_longer_supported",
-        )
     mode = params["mode"]
-    if mode == "setup":
-        raise invalid(
-            "fakestripe does not implement mode=setup.", param="mode", code="parameter_invalid"
-        )
-    if params.get("ui_mode", "hosted_page") != "hosted_page":
-        raise invalid("fakestripe only implements ui_mode=hosted_page.", param="ui_mode")
     if not params.get("line_items"):
         raise invalid(
             "Missing required param: line_items.", param="line_items", code="parameter_missing"
@@ -321,10 +173,18 @@ def create_session(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
     rt.store.insert(session)
     private = rt.store.private(session["id"])
     private["line_items"] = items
-    private["subscription_data"] = params.get("subscription_data") or {}
-    private["payment_intent_data"] = params.get("payment_intent_data") or {}
-    private["allow_promotion_codes"] = params.get("allow_promotion_codes")
+    # Used when the session is paid: every key is applied then (see checkout_flow).
+    private["subscription_data"] = _kept(params.get("subscription_data"))
+    private["payment_intent_data"] = _kept(params.get("payment_intent_data"))
     return rt.render(session)
+
+
+def _kept(data: dict[str, Any] | None) -> dict[str, Any]:
+    """Plain JSON to keep until payment; empty metadata values already mean "no such key"."""
+    kept = consume(data or {})
+    if "metadata" in kept:
+        kept["metadata"] = new_metadata(kept["metadata"])
+    return kept
 
 
 @api(bp, "/v1/checkout/sessions/<session_id>", "GET", endpoint())
@@ -334,7 +194,7 @@ def retrieve_session(rt: Runtime, params: dict[str, Any], session_id: str) -> di
 
 UPDATE = endpoint(
     {"metadata": Metadata()},
-    unsupported=("collected_information", "shipping_options", "line_items"),
+    unsupported=("collected_information", "shipping_options", "line_items", "payment_intent_data"),
 )
 
 
@@ -363,7 +223,8 @@ LIST = list_endpoint(
         "status": Str(choices=("open", "complete", "expired")),
         "customer_details": Hash({"email": Str(max_length=512)}, required=("email",)),
         "payment_link": Str(max_length=255),
-    }
+    },
+    unsupported=("customer_account",),
 )
 
 
@@ -387,7 +248,7 @@ def list_sessions(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
     return paginate(rt, rt.store.all("checkout.session", keep), params, "/v1/checkout/sessions")
 
 
-LINE_ITEMS = list_endpoint()
+LINE_ITEMS = list_endpoint(created=False)
 
 
 @api(bp, "/v1/checkout/sessions/<session_id>/line_items", "GET", LINE_ITEMS)

@@ -30,16 +30,13 @@ if TYPE_CHECKING:
 bp = Blueprint("customers", __name__)
 
 _UNSUPPORTED = (
+    "business_name",
+    "cash_balance",
+    "individual_name",
+    "next_invoice_sequence",
     "shipping",
     "source",
     "tax",
-    "tax_id_data",
-    "test_clock",
-    "cash_balance",
-    "coupon",
-    "promotion_code",
-    "next_invoice_sequence",
-    "default_source",
     "validate",
 )
 
@@ -82,7 +79,7 @@ def _fields(update: bool) -> dict[str, Any]:
 
 CREATE = endpoint(
     {**_fields(update=False), "payment_method": Str(max_length=255)},
-    unsupported=_UNSUPPORTED,
+    unsupported=(*_UNSUPPORTED, "tax_id_data", "test_clock"),
 )
 
 
@@ -124,7 +121,7 @@ def retrieve_customer(rt: Runtime, params: dict[str, Any], customer_id: str) -> 
     return retrieve(rt, "customer", customer_id)
 
 
-UPDATE = endpoint(_fields(update=True), unsupported=_UNSUPPORTED)
+UPDATE = endpoint(_fields(update=True), unsupported=(*_UNSUPPORTED, "default_source"))
 
 
 @api(bp, "/v1/customers/<customer_id>", "POST", UPDATE)
@@ -169,7 +166,7 @@ def list_customers(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
     return paginate(rt, items, params, "/v1/customers")
 
 
-@api(bp, "/v1/customers/<customer_id>", "DELETE", endpoint())
+@api(bp, "/v1/customers/<customer_id>", "DELETE", endpoint(expand=False))
 def delete_customer(rt: Runtime, params: dict[str, Any], customer_id: str) -> dict[str, Any]:
     from fakestripe.subscriptions import cancel_now
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint
 
 from fakestripe.api.base import api, paginate, retrieve
+from fakestripe.errors import invalid
 from fakestripe.params import Str, endpoint, list_endpoint
 
 if TYPE_CHECKING:
@@ -21,10 +22,18 @@ def _matches(obj: dict[str, Any], params: dict[str, Any], keys: tuple[str, ...])
 
 @api(bp, "/v1/payment_intents/<pi_id>", "GET", endpoint({"client_secret": Str(max_length=500)}))
 def retrieve_payment_intent(rt: Runtime, params: dict[str, Any], pi_id: str) -> dict[str, Any]:
-    return retrieve(rt, "payment_intent", pi_id)
+    pi = rt.store.require("payment_intent", pi_id)
+    secret = params.get("client_secret")
+    if secret is not None and secret != pi["client_secret"]:
+        raise invalid(
+            "The client_secret provided does not match the client_secret associated with the "
+            "PaymentIntent.",
+            param="client_secret",
+        )
+    return rt.render(pi)
 
 
-PI_LIST = list_endpoint({"customer": Str(max_length=255)})
+PI_LIST = list_endpoint({"customer": Str(max_length=255)}, unsupported=("customer_account",))
 
 
 @api(bp, "/v1/payment_intents", "GET", PI_LIST)
@@ -50,7 +59,7 @@ def list_charges(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
     return paginate(rt, items, params, "/v1/charges")
 
 
-@api(bp, "/v1/charges/<charge_id>/refunds", "GET", list_endpoint())
+@api(bp, "/v1/charges/<charge_id>/refunds", "GET", list_endpoint(created=False))
 def list_charge_refunds(rt: Runtime, params: dict[str, Any], charge_id: str) -> dict[str, Any]:
     rt.store.require("charge", charge_id)
     items = rt.store.all("refund", lambda r: r["charge"] == charge_id)

@@ -49,10 +49,10 @@ def recurring_field() -> Hash:
         {
             "interval": Str(choices=INTERVALS),
             "interval_count": Int(minimum=1, maximum=365),
-            "usage_type": Str(choices=("licensed",)),
+            "usage_type": Str(choices=("licensed",), refused=("metered",)),
         },
         required=("interval",),
-        unsupported=("meter", "trial_period_days", "aggregate_usage"),
+        unsupported=("meter", "trial_period_days"),
         validator=_check_recurring,
     )
 
@@ -73,7 +73,7 @@ def price_fields() -> dict[str, Field]:
         "active": Bool(),
         "metadata": Metadata(),
         "tax_behavior": Str(choices=("exclusive", "inclusive", "unspecified")),
-        "billing_scheme": Str(choices=("per_unit",)),
+        "billing_scheme": Str(choices=("per_unit",), refused=("tiered",)),
     }
 
 
@@ -89,6 +89,7 @@ def product_data_field() -> Hash:
             "id": Str(max_length=255),
         },
         required=("name",),
+        unsupported=("tax_details",),
     )
 
 
@@ -207,7 +208,11 @@ LIST = list_endpoint(
         "type": Str(choices=("one_time", "recurring")),
         "lookup_keys": Array(Str(max_length=200), max_items=10),
         "recurring": Hash(
-            {"interval": Str(choices=INTERVALS), "usage_type": Str(choices=("licensed", "metered"))}
+            {
+                "interval": Str(choices=INTERVALS),
+                "usage_type": Str(choices=("licensed", "metered")),
+            },
+            unsupported=("meter",),
         ),
     }
 )

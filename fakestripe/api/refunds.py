@@ -33,8 +33,14 @@ CREATE = endpoint(
         "reason": Str(choices=("duplicate", "fraudulent", "requested_by_customer")),
         "metadata": Metadata(),
     },
-    ignored=("refund_application_fee", "reverse_transfer", "instructions_email"),
-    unsupported=("customer", "currency", "origin"),
+    unsupported=(
+        "customer",
+        "currency",
+        "origin",
+        "instructions_email",
+        "refund_application_fee",
+        "reverse_transfer",
+    ),
 )
 
 

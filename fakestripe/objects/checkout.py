@@ -8,6 +8,7 @@ from fakestripe.fixtures import blank, shape
 from fakestripe.ids import new_id
 from fakestripe.objects import null_address, renderer
 from fakestripe.params import new_metadata
+from fakestripe.tracking import touch
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
@@ -24,6 +25,19 @@ def build_session(
 ) -> dict[str, Any]:
     session = blank("checkout.session")
     now = rt.now()
+    # The schema lets only `enabled: false`, card and the hosted page through: exactly what
+    # the session below is.
+    touch(
+        params,
+        "automatic_tax",
+        "adaptive_pricing",
+        "phone_number_collection",
+        "managed_payments",
+        "invoice_creation",
+        "tax_id_collection",
+        "allowed_payment_method_types",
+        "ui_mode",
+    )
     session.update(
         id=new_id("cs_test"),
         amount_subtotal=amount_total,
@@ -46,7 +60,7 @@ def build_session(
         locale=params.get("locale"),
         metadata=new_metadata(params.get("metadata")),
         mode=params["mode"],
-        payment_method_collection="always" if params["mode"] == "subscription" else None,
+        payment_method_collection=params.get("payment_method_collection", "always"),
         payment_method_options={},
         payment_method_types=["card"],
         payment_status="unpaid",

@@ -1,0 +1,220 @@
+"""Parameter tables of ``/v1/subscriptions``: what is implemented, and every other parameter and
+value Stripe accepts there, refused."""
+
+from __future__ import annotations
+
+from fakestripe.api.checkout_schema import only_false
+from fakestripe.params import (
+    Amount,
+    Array,
+    Bool,
+    Currency,
+    Hash,
+    Int,
+    Metadata,
+    Range,
+    Str,
+    endpoint,
+    list_endpoint,
+)
+
+PRORATION_BEHAVIORS = ("create_prorations", "always_invoice", "none")
+FEEDBACK = (
+    "customer_service",
+    "low_quality",
+    "missing_features",
+    "other",
+    "switched_service",
+    "too_complex",
+    "too_expensive",
+    "unused",
+)
+STATUSES = (
+    "active",
+    "all",
+    "canceled",
+    "ended",
+    "incomplete",
+    "incomplete_expired",
+    "past_due",
+    "paused",
+    "trialing",
+    "unpaid",
+)
+# `cancel_at` also takes these words; the stand-in implements a timestamp only.
+CANCEL_AT_WORDS = ("max_billed_until", "max_period_end", "min_period_end")
+
+_NOT_IMPLEMENTED = (
+    "add_invoice_items",
+    "application_fee_percent",
+    "billing_schedules",
+    "billing_thresholds",
+    "days_until_due",
+    "default_source",
+    "default_tax_rates",
+    "discounts",
+    "invoice_settings",
+    "on_behalf_of",
+    "payment_settings",
+    "pending_invoice_item_interval",
+    "transfer_data",
+    "trial_end",
+    "trial_from_plan",
+    "trial_settings",
+)
+
+
+def price_data_field() -> Hash:
+    """An inline price (``items[][price_data]``), created archived as at Stripe."""
+    return Hash(
+        {
+            "currency": Currency(),
+            "product": Str(max_length=255),
+            "recurring": Hash(
+                {
+                    "interval": Str(choices=("day", "week", "month", "year")),
+                    "interval_count": Int(minimum=1, maximum=365),
+                },
+                required=("interval",),
+            ),
+            "unit_amount": Amount(),
+            "tax_behavior": Str(choices=("exclusive", "inclusive", "unspecified")),
+        },
+        required=("currency", "product", "recurring", "unit_amount"),
+        unsupported=("unit_amount_decimal",),
+    )
+
+
+def billing_mode_field() -> Hash:
+    return Hash(
+        {
+            "type": Str(choices=("flexible",), refused=("classic",)),
+            "flexible": Hash(
+                {"proration_discounts": Str(choices=("included",), refused=("itemized",))}
+            ),
+        },
+        required=("type",),
+    )
+
+
+def anchor_field() -> Hash:
+    return Hash({"type": Str(choices=("now", "unchanged"))}, required=("type",))
+
+
+def cancellation_details_field() -> Hash:
+    return Hash(
+        {
+            "comment": Str(max_length=5000, emptyable=True),
+            "feedback": Str(choices=FEEDBACK, emptyable=True),
+        },
+        unsupported=("feedback_option",),
+    )
+
+
+def items_field(*, update: bool) -> Array:
+    fields = {
+        "price": Str(max_length=255),
+        "price_data": price_data_field(),
+        "quantity": Int(minimum=0 if update else 1, maximum=999_999),
+        "metadata": Metadata(),
+    }
+    if update:
+        fields.update(id=Str(max_length=255), deleted=Bool())
+    unsupported = ["billing_thresholds", "current_trial", "discounts", "plan", "tax_rates"]
+    if update:
+        unsupported.append("clear_usage")
+    return Array(Hash(fields, unsupported=unsupported), max_items=20)
+
+
+LIST = list_endpoint(
+    {
+        "customer": Str(max_length=255),
+        "price": Str(max_length=255),
+        "status": Str(choices=STATUSES),
+        "collection_method": Str(choices=("charge_automatically", "send_invoice")),
+        "current_period_end": Range(),
+        "current_period_start": Range(),
+    },
+    unsupported=("test_clock", "plan", "automatic_tax", "customer_account"),
+)
+
+CREATE = endpoint(
+    {
+        "customer": Str(max_length=255),
+        "items": items_field(update=False),
+        "currency": Currency(),
+        "default_payment_method": Str(max_length=255),
+        "metadata": Metadata(),
+        "description": Str(max_length=500),
+        "payment_behavior": Str(
+            choices=("allow_incomplete", "default_incomplete", "error_if_incomplete"),
+            refused=("pending_if_incomplete",),
+        ),
+        "off_session": Bool(),
+        "cancel_at_period_end": Bool(),
+        "cancel_at": Int(minimum=0, refused=CANCEL_AT_WORDS),
+        "collection_method": Str(choices=("charge_automatically",), refused=("send_invoice",)),
+        "automatic_tax": only_false("liability"),
+        "billing_mode": billing_mode_field(),
+    },
+    required=("customer", "items"),
+    unsupported=(
+        *_NOT_IMPLEMENTED,
+        "backdate_start_date",
+        "billing_cycle_anchor",
+        "billing_cycle_anchor_config",
+        "customer_account",
+        "proration_behavior",
+        "trial_period_days",
+    ),
+)
+
+UPDATE = endpoint(
+    {
+        "items": items_field(update=True),
+        "proration_behavior": Str(choices=PRORATION_BEHAVIORS),
+        "proration_date": Int(minimum=0),
+        "cancel_at_period_end": Bool(),
+        "cancel_at": Int(minimum=0, emptyable=True, refused=CANCEL_AT_WORDS),
+        "pause_collection": Hash(
+            {
+                "behavior": Str(choices=("keep_as_draft", "mark_uncollectible", "void")),
+                "resumes_at": Int(minimum=0),
+            },
+            required=("behavior",),
+            emptyable=True,
+        ),
+        "metadata": Metadata(),
+        "default_payment_method": Str(max_length=255, emptyable=True),
+        "description": Str(max_length=500, emptyable=True),
+        "cancellation_details": cancellation_details_field(),
+        "payment_behavior": Str(
+            choices=("allow_incomplete", "error_if_incomplete"),
+            refused=("default_incomplete", "pending_if_incomplete"),
+        ),
+        "billing_cycle_anchor": anchor_field(),
+        "off_session": Bool(),
+        "collection_method": Str(choices=("charge_automatically",), refused=("send_invoice",)),
+        "automatic_tax": only_false("liability"),
+    },
+    unsupported=_NOT_IMPLEMENTED,
+)
+
+CANCEL = endpoint(
+    {"cancellation_details": cancellation_details_field()},
+    unsupported=("invoice_now", "prorate"),
+)
+
+PAUSE = endpoint(
+    {"type": Str(choices=("subscription",))},
+    unsupported=("bill_for", "invoicing_behavior"),
+)
+
+RESUME = endpoint(
+    {"billing_cycle_anchor": anchor_field()},
+    unsupported=("payment_behavior", "proration_behavior", "proration_date"),
+)
+
+ITEMS_LIST = list_endpoint(
+    {"subscription": Str(max_length=255)}, created=False, required=("subscription",)
+)
