@@ -86,7 +86,8 @@ def _actions(rt: Runtime) -> list[Action]:
         ):
             found.append(Action(invoice["next_payment_attempt"], 4, "retry", invoice["id"]))
     for session in store.objects.get("checkout.session", {}).values():
-        if session["status"] == "open":
+        # A paid session being completed does not expire.
+        if session["status"] == "open" and not store.private(session["id"]).get("completion"):
             found.append(Action(session["expires_at"], 5, "expire_session", session["id"]))
     return found
 

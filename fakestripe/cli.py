@@ -119,6 +119,12 @@ def add_server_options(parser: argparse.ArgumentParser) -> None:
         default=defaults.tick_seconds,
         help="how often real time is checked for due renewals; 0 disables",
     )
+    add(
+        "--checkout-step-seconds",
+        type=float,
+        default=defaults.checkout_step_seconds,
+        help="real time between the steps that complete a paid checkout (default %(default)s)",
+    )
     add("--threads", type=int, default=defaults.threads)
     add("--quiet", action="store_true", help="do not log each request")
 
@@ -146,6 +152,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         fee_percent=args.fee_percent,
         fee_fixed=args.fee_fixed,
         tick_seconds=args.tick_seconds,
+        checkout_step_seconds=max(0.0, args.checkout_step_seconds),
         threads=args.threads,
         log_requests=not args.quiet,
     )

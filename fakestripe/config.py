@@ -27,6 +27,8 @@ class Settings:
     portal_proration_behavior: str = "create_prorations"
     fee_percent: float = 1.5
     fee_fixed: int = 25
+    # Real time between the steps of a paid checkout's completion (see fakestripe.completion).
+    checkout_step_seconds: float = 0.05
     # How often real time passing is checked for due renewals/expiries (0 disables).
     tick_seconds: float = 1.0
     threads: int = 8

@@ -98,14 +98,22 @@ class FakeStripeControl:
         email: str | None = None,
         name: str | None = None,
         authenticate: str | None = None,
+        step_seconds: float | None = None,
     ) -> dict[str, Any]:
-        """Complete a session as the hosted page would. Declines raise FakeStripeControlError
-        (status 402, ``error.code`` ``card_declined`` ...). ``authenticate`` answers a 3-D
-        Secure challenge: "approve" (default) or "decline"."""
-        return self._post(
-            f"/_control/checkout_sessions/{session_id}/pay",
-            {"card": card, "email": email, "name": name, "authenticate": authenticate},
-        )
+        """Pay a session as the hosted page would, and wait until it is complete. Declines
+        raise FakeStripeControlError (status 402, ``error.code`` ``card_declined`` ...).
+        ``authenticate`` answers a 3-D Secure challenge: "approve" (default) or "decline".
+        ``step_seconds``: real time between the completion's steps (the server's
+        ``--checkout-step-seconds`` by default), for tests that watch the states in between."""
+        body: dict[str, Any] = {
+            "card": card,
+            "email": email,
+            "name": name,
+            "authenticate": authenticate,
+        }
+        if step_seconds is not None:
+            body["step_ms"] = round(step_seconds * 1000)
+        return self._post(f"/_control/checkout_sessions/{session_id}/pay", body)
 
     # --- webhooks ---------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from fakestripe.checkout_flow import (
     pay_session,
     success_redirect,
 )
+from fakestripe.completion import run_completion
 from fakestripe.errors import invalid
 from fakestripe.events import endpoint_wants
 from fakestripe.objects.misc import build_webhook_endpoint
@@ -202,6 +203,9 @@ def pay_checkout_session(session_id: str) -> Response:
     authenticate = _str(data, "authenticate", "approve")
     if authenticate not in {"approve", "decline"}:
         raise invalid("authenticate must be approve or decline", param="authenticate")
+    step_seconds = (
+        float(_int(data, "step_ms", int(rt.settings.checkout_step_seconds * 1000)) or 0) / 1000
+    )
     with rt.store.lock:
         session = rt.store.require("checkout.session", session_id)
         entry = CardEntry(
@@ -215,6 +219,8 @@ def pay_checkout_session(session_id: str) -> Response:
             pay_session(rt, session, entry, authentication=None)
         except AuthenticationRequired:
             pay_session(rt, session, entry, authentication=authenticate)
+    run_completion(rt, session_id, step_seconds=step_seconds)
+    with rt.store.lock:
         return json_response(
             {"session": rt.render(session), "redirect_url": success_redirect(session)}
         )

@@ -22,6 +22,8 @@ from fakestripe.checkout_flow import (
     session_email,
     success_redirect,
 )
+from fakestripe.completion import pending as completion_pending
+from fakestripe.completion import run_completion
 from fakestripe.errors import StripeError
 from fakestripe.money import format_amount, format_interval, price_label
 from fakestripe.objects.billing import subscription_items
@@ -123,7 +125,7 @@ def _checkout_context(rt: Runtime, session: dict[str, Any]) -> dict[str, Any]:
 
 
 def _closed_page(session: dict[str, Any]) -> Response:
-    if session["status"] == "complete":
+    if session["status"] in {"open", "complete"}:
         return _page(
             "message.html",
             heading="Payment complete",
@@ -146,7 +148,7 @@ def _open_session(rt: Runtime, session_id: str) -> tuple[dict[str, Any], Respons
     session = rt.store.get("checkout.session", session_id)
     if session is None:
         return {}, error_page(404, "This checkout page does not exist.")
-    if session["status"] != "open":
+    if session["status"] != "open" or completion_pending(rt, session_id):
         return session, _closed_page(session)
     return session, None
 
@@ -224,7 +226,13 @@ def checkout_submit(session_id: str) -> Response:
             )
         except StripeError as exc:
             return _render_form_error(rt, session, exc, values)
-        return redirect(success_redirect(session), code=303)
+    return _completed(rt, session)
+
+
+def _completed(rt: Runtime, session: dict[str, Any]) -> Response:
+    """Finish the paid session (outside the lock, step by step) and send the person on."""
+    run_completion(rt, session["id"], step_seconds=rt.settings.checkout_step_seconds)
+    return redirect(success_redirect(session), code=303)
 
 
 @bp.post("/c/pay/<session_id>/authenticate")
@@ -266,7 +274,7 @@ def checkout_authenticate(session_id: str) -> Response:
             return _render_form_error(rt, session, exc, values)
         except AuthenticationRequired:
             return error_page(400, "Authentication is still required.")
-        return redirect(success_redirect(session), code=303)
+    return _completed(rt, session)
 
 
 # --- billing portal -----------------------------------------------------------------------

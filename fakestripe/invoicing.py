@@ -140,7 +140,9 @@ def _apply_balance(rt: Runtime, invoice: dict[str, Any], customer: dict[str, Any
         emit_updated(rt, "customer.updated", customer, before)
 
 
-def finalize(rt: Runtime, invoice: dict[str, Any]) -> None:
+def finalize(rt: Runtime, invoice: dict[str, Any], *, recover: bool = True) -> None:
+    """Draft -> open (numbered, balance applied); nothing due -> paid at once. ``recover=False``
+    leaves the subscription's status to the caller (a checkout activates it as a step)."""
     customer = rt.store.require("customer", invoice["customer"])
     now = rt.now()
     _apply_balance(rt, invoice, customer)
@@ -156,10 +158,12 @@ def finalize(rt: Runtime, invoice: dict[str, Any]) -> None:
     rt.store.mark_dirty()
     rt.emit("invoice.finalized", invoice)
     if invoice["amount_due"] == 0:
-        mark_paid(rt, invoice)
+        mark_paid(rt, invoice, recover=recover)
 
 
-def mark_paid(rt: Runtime, invoice: dict[str, Any], *, out_of_band: bool = False) -> None:
+def mark_paid(
+    rt: Runtime, invoice: dict[str, Any], *, out_of_band: bool = False, recover: bool = True
+) -> None:
     now = rt.now()
     invoice.update(
         status="paid",
@@ -174,10 +178,27 @@ def mark_paid(rt: Runtime, invoice: dict[str, Any], *, out_of_band: bool = False
     if not out_of_band:
         # Only a real payment attempt succeeds; paying out of band just marks it paid.
         rt.emit("invoice.payment_succeeded", invoice)
-    _subscription_recovers(rt, invoice)
+    if recover:
+        activate_subscription(rt, invoice)
 
 
-def _subscription_recovers(rt: Runtime, invoice: dict[str, Any]) -> None:
+def apply_payment(rt: Runtime, invoice: dict[str, Any], pi: dict[str, Any] | None) -> None:
+    """Pay an open invoice with a payment that already succeeded (a checkout's)."""
+    if pi is not None:
+        private = rt.store.private(invoice["id"])
+        private["payment_intent"] = pi["id"]
+        payment = build_invoice_payment(rt, invoice=invoice, payment_intent=pi["id"])
+        rt.store.insert(payment)
+        private["invoice_payment"] = payment["id"]
+        invoice["attempt_count"] += 1
+        invoice["attempted"] = True
+        _invoice_payment_paid(rt, invoice)
+    mark_paid(rt, invoice, recover=False)
+
+
+def activate_subscription(rt: Runtime, invoice: dict[str, Any]) -> None:
+    """An incomplete, past-due or unpaid subscription is active again once ``invoice`` (and
+    every other open invoice of it) is settled."""
     sub = subscription_of(rt, invoice)
     if sub is None or sub["status"] not in {"past_due", "unpaid", "incomplete"}:
         return
@@ -341,7 +362,7 @@ def void(rt: Runtime, invoice: dict[str, Any]) -> None:
     invoice["status_transitions"]["voided_at"] = rt.now()
     rt.store.mark_dirty()
     rt.emit("invoice.voided", invoice)
-    _subscription_recovers(rt, invoice)
+    activate_subscription(rt, invoice)
 
 
 def mark_uncollectible(rt: Runtime, invoice: dict[str, Any]) -> None:

@@ -72,8 +72,10 @@ def create_subscription(
     metadata: dict[str, str],
     default_payment_method: str | None,
     description: str | None = None,
+    finalize_now: bool = True,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Create an ``incomplete`` subscription and its first, finalized invoice (not yet paid)."""
+    """Create an ``incomplete`` subscription and its first invoice: finalized (not yet paid),
+    or left a draft with ``finalize_now=False`` (a checkout finalizes it as its next step)."""
     currency = items[0].price["currency"]
     sub = build_subscription(
         rt,
@@ -119,7 +121,8 @@ def create_subscription(
     rt.emit("customer.subscription.created", sub)
     rt.store.insert(invoice)
     rt.emit("invoice.created", invoice)
-    finalize(rt, invoice)
+    if finalize_now:
+        finalize(rt, invoice)
     return sub, invoice
 
 
