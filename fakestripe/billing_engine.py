@@ -13,9 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from fakestripe.cancellation import scheduled_cancel
 from fakestripe.errors import invalid
 from fakestripe.events import emit_updated
+from fakestripe.invoiceitems import pending_lines
 from fakestripe.invoicing import (
+    LineSpec,
     charge_invoice,
     create_invoice,
     finalize,
@@ -26,13 +29,9 @@ from fakestripe.invoicing import (
     void,
 )
 from fakestripe.objects.billing import subscription_items
+from fakestripe.pausing import RESUMPTION_EXPIRY, expire_resumption
 from fakestripe.periods import DAY
-from fakestripe.subscriptions import (
-    cancel_now,
-    current_period,
-    next_period_end,
-    pending_lines,
-)
+from fakestripe.subscriptions import current_period, next_period_end
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
@@ -79,6 +78,11 @@ def _actions(rt: Runtime) -> list[Action]:
         if upcoming_days > 0 and notice > start and private.get("upcoming_sent") != end:
             found.append(Action(notice, 3, "upcoming", sub["id"]))
     for invoice in store.objects.get("invoice", {}).values():
+        if invoice["status"] == "open" and store.private(invoice["id"]).get("resumption") == (
+            "resume_on_payment_attempt"
+        ):
+            expiry = invoice["created"] + RESUMPTION_EXPIRY
+            found.append(Action(expiry, 4, "expire_resumption", invoice["id"]))
         if (
             invoice["status"] == "open"
             and invoice["auto_advance"]
@@ -135,16 +139,20 @@ def _renew(rt: Runtime, sub_id: str) -> None:
     items = subscription_items(rt, sub_id)
     for item in items:
         item.update(current_period_start=old_end, current_period_end=new_end)
-    lines = [
-        *pending_lines(rt, sub),
-        *(
-            regular_line(
-                rt, rt.store.get("price", i["price"]), i["quantity"], (old_end, new_end), i["id"]
-            )
-            for i in items
-        ),
+    regular = [
+        regular_line(
+            rt, rt.store.get("price", i["price"]), i["quantity"], (old_end, new_end), i["id"]
+        )
+        for i in items
     ]
-    private["pending"] = []
+    if sub["cancel_at"] is not None and sub["cancel_at"] < new_end:
+        # The last period ends early, at cancel_at: only that part of it is billed.
+        fraction = (sub["cancel_at"] - old_end) / (new_end - old_end)
+        for line in regular:
+            line.amount = round(line.amount * fraction)
+            line.period = (old_end, sub["cancel_at"])
+            line.proration = True
+    lines = [*pending_lines(rt, sub), *regular]
     customer = rt.store.require("customer", sub["customer"])
     invoice = create_invoice(
         rt,
@@ -176,7 +184,7 @@ def _collect(rt: Runtime, sub: dict[str, Any], invoice: dict[str, Any]) -> None:
         if behavior == "void":
             void(rt, invoice)
         else:
-            mark_uncollectible(rt, invoice)
+            mark_uncollectible(rt, invoice, reason="subscription_paused")
         return
     finalize(rt, invoice)
     if invoice["status"] != "open":
@@ -196,8 +204,11 @@ def _upcoming(rt: Runtime, sub_id: str) -> None:
     rt.emit("invoice.upcoming", upcoming_invoice(rt, sub))
 
 
-def upcoming_invoice(rt: Runtime, sub: dict[str, Any]) -> dict[str, Any]:
-    """The next renewal invoice as it would be created now (not stored)."""
+def upcoming_invoice(
+    rt: Runtime, sub: dict[str, Any], extra: list[LineSpec] | None = None
+) -> dict[str, Any]:
+    """The next renewal invoice as it would be created now (not stored), with ``extra``
+    lines (a preview's ``invoice_items``)."""
     start, end = current_period(rt, sub)
     private = rt.store.private(sub["id"])
     new_end = next_period_end(rt, sub, private.get("cycle", 1) + 1)
@@ -210,6 +221,7 @@ def upcoming_invoice(rt: Runtime, sub: dict[str, Any]) -> dict[str, Any]:
             )
             for i in items
         ),
+        *(extra or []),
     ]
     invoice = create_invoice(
         rt,
@@ -220,6 +232,7 @@ def upcoming_invoice(rt: Runtime, sub: dict[str, Any]) -> dict[str, Any]:
         period=(start, end),
         store=False,
         invoice_id=preview_id(),
+        preview=True,
     )
     invoice["id"] = None
     invoice["next_payment_attempt"] = end
@@ -236,10 +249,16 @@ def _retry(rt: Runtime, invoice_id: str) -> None:
 
 
 def _cancel(rt: Runtime, sub_id: str) -> None:
-    sub = rt.store.objects["subscription"][sub_id]
-    cancel_now(
-        rt, sub, reason=sub["cancellation_details"].get("reason") or "cancellation_requested"
-    )
+    scheduled_cancel(rt, rt.store.objects["subscription"][sub_id])
+
+
+def _expire_resumption(rt: Runtime, invoice_id: str) -> None:
+    invoice = rt.store.objects["invoice"][invoice_id]
+    sub = subscription_of(rt, invoice)
+    if sub is not None and sub["status"] == "paused":
+        expire_resumption(rt, invoice)
+    else:
+        rt.store.private(invoice_id).pop("resumption", None)
 
 
 def _unpause(rt: Runtime, sub_id: str) -> None:
@@ -273,6 +292,7 @@ HANDLERS: dict[str, Callable[[Runtime, str], None]] = {
     "unpause": _unpause,
     "expire_incomplete": _expire_incomplete,
     "expire_session": _expire_session,
+    "expire_resumption": _expire_resumption,
 }
 
 

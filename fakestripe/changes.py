@@ -10,16 +10,12 @@ from typing import TYPE_CHECKING, Any
 from fakestripe.errors import invalid
 from fakestripe.events import emit_updated
 from fakestripe.ids import new_id
+from fakestripe.invoiceitems import add_items, pending_lines
 from fakestripe.invoicing import LineSpec, charge_invoice, create_invoice, finalize, regular_line
 from fakestripe.objects.billing import build_subscription_item, subscription_items
 from fakestripe.params import apply_metadata, new_metadata
 from fakestripe.periods import fmt_date, period_end
-from fakestripe.subscriptions import (
-    current_period,
-    interval_of,
-    pending_lines,
-    resolve_item_price,
-)
+from fakestripe.subscriptions import current_period, interval_of, resolve_item_price
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
@@ -196,6 +192,46 @@ def _proration_line(
     )
 
 
+def unused_time_credits(rt: Runtime, sub: dict[str, Any], *, since: int) -> list[LineSpec]:
+    """Credits for every item's time from ``since`` to the end of the current period."""
+    start, end = current_period(rt, sub)
+    if end <= start or since >= end:
+        return []
+    fraction = (end - since) / (end - start)
+    return [
+        _proration_line(
+            rt,
+            rt.store.get("price", item["price"]),
+            item["quantity"],
+            fraction=-fraction,
+            template=f"Unused time on {{name}} after {fmt_date(since)}",
+            period=(since, end),
+            item_id=item["id"],
+        )
+        for item in subscription_items(rt, sub["id"])
+    ]
+
+
+def remaining_time_charges(rt: Runtime, sub: dict[str, Any], *, since: int) -> list[LineSpec]:
+    """Charges for every item's time from ``since`` to the end of the current period."""
+    start, end = current_period(rt, sub)
+    if end <= start or since >= end:
+        return []
+    fraction = (end - since) / (end - start)
+    return [
+        _proration_line(
+            rt,
+            rt.store.get("price", item["price"]),
+            item["quantity"],
+            fraction=fraction,
+            template=f"Remaining time on {{name}} after {fmt_date(since)}",
+            period=(since, end),
+            item_id=item["id"],
+        )
+        for item in subscription_items(rt, sub["id"])
+    ]
+
+
 def apply_change(
     rt: Runtime,
     sub: dict[str, Any],
@@ -242,15 +278,13 @@ def apply_change(
     invoice_now = plan.reset_anchor or (
         proration_behavior == "always_invoice" and plan.proration_lines
     )
+    if proration_behavior != "none":
+        # Prorations are invoice items: pending for the next invoice, or invoiced right now.
+        add_items(rt, customer=sub["customer"], subscription=sub["id"], lines=plan.proration_lines)
     if not invoice_now:
-        if proration_behavior == "create_prorations":
-            private.setdefault("pending", []).extend(
-                line.to_json() for line in plan.proration_lines
-            )
         emit_updated(rt, "customer.subscription.updated", sub, before)
         return None
-    lines = [*pending_lines(rt, sub), *plan.proration_lines]
-    private["pending"] = []
+    lines = pending_lines(rt, sub)
     if plan.reset_anchor:
         lines += [
             regular_line(

@@ -107,6 +107,12 @@ def add_server_options(parser: argparse.ArgumentParser) -> None:
         help="what happens to a subscription after the last failed retry",
     )
     add(
+        "--invoice-after-retries",
+        choices=("open", "uncollectible"),
+        default=defaults.invoice_after_retries,
+        help="the invoice after the last failed retry (default %(default)s)",
+    )
+    add(
         "--portal-proration-behavior",
         choices=("create_prorations", "always_invoice", "none"),
         default=defaults.portal_proration_behavior,
@@ -148,6 +154,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         upcoming_days=args.upcoming_days,
         payment_retry_days=args.payment_retry_days,
         retries_exhausted=args.retries_exhausted,
+        invoice_after_retries=args.invoice_after_retries,
         portal_proration_behavior=args.portal_proration_behavior,
         fee_percent=args.fee_percent,
         fee_fixed=args.fee_fixed,

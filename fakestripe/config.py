@@ -24,6 +24,8 @@ class Settings:
     upcoming_days: int = 3
     payment_retry_days: tuple[int, ...] = (3, 5, 7)
     retries_exhausted: str = "cancel"
+    # The invoice after the last failed retry: left `open`, or marked `uncollectible`.
+    invoice_after_retries: str = "open"
     portal_proration_behavior: str = "create_prorations"
     fee_percent: float = 1.5
     fee_fixed: int = 25

@@ -115,6 +115,14 @@ class FakeStripeControl:
             body["step_ms"] = round(step_seconds * 1000)
         return self._post(f"/_control/checkout_sessions/{session_id}/pay", body)
 
+    def settings(self, **changes: Any) -> dict[str, Any]:
+        """Read, or change, the billing settings: ``payment_retry_days=[1, 3]``,
+        ``retries_exhausted="unpaid"``, ``invoice_after_retries="uncollectible"``,
+        ``upcoming_days=7``, ``portal_proration_behavior="none"`` (``reset()`` restores)."""
+        if not changes:
+            return self.request("GET", "/_control/settings")
+        return self._post("/_control/settings", changes)
+
     # --- webhooks ---------------------------------------------------------------------------
 
     def add_webhook_endpoint(

@@ -149,12 +149,58 @@ def health() -> Response:
     )
 
 
+# Billing settings a test may change at run time (and /reset restores).
+SETTINGS = {
+    "payment_retry_days": "days after the first failed attempt, increasing",
+    "retries_exhausted": ("cancel", "unpaid", "past_due"),
+    "invoice_after_retries": ("open", "uncollectible"),
+    "upcoming_days": "whole days before a renewal, 0 for never",
+    "portal_proration_behavior": ("create_prorations", "always_invoice", "none"),
+}
+
+
+def _setting(key: str, value: Any) -> Any:
+    choices = SETTINGS[key]
+    if isinstance(choices, tuple):
+        if value not in choices:
+            raise invalid(f"{key} must be one of {', '.join(choices)}", param=key)
+        return value
+    if key == "upcoming_days":
+        return _int({key: value}, key)
+    if (
+        not isinstance(value, list)
+        or not all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in value)
+        or value != sorted(set(value))
+    ):
+        raise invalid(f"{key}: {choices}", param=key)
+    return tuple(value)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings() -> Response:
+    """The retry schedule and what follows it, like Stripe's Dashboard revenue recovery
+    settings; POST changes the given ones."""
+    rt = runtime()
+    data = body() if request.method == "POST" else {}
+    unknown = set(data) - set(SETTINGS)
+    if unknown:
+        raise invalid(f"Unknown setting: {sorted(unknown)[0]}", param=sorted(unknown)[0])
+    with rt.store.lock:
+        changes = {key: _setting(key, value) for key, value in data.items()}
+        for key, value in changes.items():
+            setattr(rt.settings, key, value)
+        current = {key: getattr(rt.settings, key) for key in SETTINGS}
+    return json_response({k: list(v) if isinstance(v, tuple) else v for k, v in current.items()})
+
+
 @bp.post("/reset")
 def reset() -> Response:
     rt = runtime()
     with rt.store.lock:
         rt.webhooks.clear()
         rt.store.reset()
+        for key in SETTINGS:
+            setattr(rt.settings, key, getattr(rt.startup_settings, key))
         register_configured_endpoints(rt)
     return json_response({"reset": True, "now": rt.now()})
 

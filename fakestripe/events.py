@@ -44,6 +44,8 @@ EVENT_TYPES = (
     "invoice.updated",
     "invoice.voided",
     "invoice_payment.paid",
+    "invoiceitem.created",
+    "invoiceitem.deleted",
     "payment_intent.created",
     "payment_intent.payment_failed",
     "payment_intent.succeeded",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from fakestripe.cancellation import set_cancel_at
 from fakestripe.changes import apply_change, plan_change
 from fakestripe.charging import attach, set_default_payment_method
 from fakestripe.checkout_flow import CardEntry
@@ -13,7 +14,7 @@ from fakestripe.events import emit_updated
 from fakestripe.invoicing import charge_invoice, subscription_id_of
 from fakestripe.objects.billing import subscription_items
 from fakestripe.objects.customers import build_payment_method
-from fakestripe.subscriptions import current_period, set_cancel_at
+from fakestripe.subscriptions import current_period
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime

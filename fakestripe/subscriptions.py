@@ -8,10 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from fakestripe.errors import invalid
-from fakestripe.events import emit_updated
 from fakestripe.invoicing import (
-    LineSpec,
-    charge_invoice,
     create_invoice,
     finalize,
     regular_line,
@@ -46,10 +43,6 @@ def next_period_end(rt: Runtime, sub: dict[str, Any], cycles: int) -> int:
     private = rt.store.private(sub["id"])
     interval, count = private["interval"], private["interval_count"]
     return period_end(sub["billing_cycle_anchor"], interval, count, cycles)
-
-
-def pending_lines(rt: Runtime, sub: dict[str, Any]) -> list[LineSpec]:
-    return [LineSpec.from_json(rt, d) for d in rt.store.private(sub["id"]).get("pending", [])]
 
 
 # --- creation -----------------------------------------------------------------------------
@@ -87,7 +80,7 @@ def create_subscription(
     )
     interval, count = interval_of(items[0].price)
     private = rt.store.private(sub["id"])
-    private.update(interval=interval, interval_count=count, cycle=1, pending=[])
+    private.update(interval=interval, interval_count=count, cycle=1)
     start = sub["billing_cycle_anchor"]
     end = period_end(start, interval, count, 1)
     rt.store.insert(sub)
@@ -179,103 +172,3 @@ def resolve_recurring_price(
             param=param,
         )
     return price
-
-
-# --- cancellation and pausing -------------------------------------------------------------
-
-
-def cancel_now(
-    rt: Runtime,
-    sub: dict[str, Any],
-    *,
-    reason: str,
-    comment: str | None = None,
-    feedback: str | None = None,
-) -> None:
-    now = rt.now()
-    sub.update(status="canceled", ended_at=now, canceled_at=sub["canceled_at"] or now)
-    if sub["cancel_at"] is not None and sub["cancel_at"] > now:
-        sub["cancel_at"] = None
-    sub["cancellation_details"].update(reason=reason)
-    if comment is not None:
-        sub["cancellation_details"]["comment"] = comment
-    if feedback is not None:
-        sub["cancellation_details"]["feedback"] = feedback
-    rt.store.private(sub["id"])["pending"] = []
-    for invoice in rt.store.all("invoice", lambda i: i["status"] in {"open", "draft"}):
-        parent = invoice.get("parent") or {}
-        if (parent.get("subscription_details") or {}).get("subscription") == sub["id"]:
-            invoice.update(next_payment_attempt=None, auto_advance=False)
-    rt.store.mark_dirty()
-    rt.emit("customer.subscription.deleted", sub)
-
-
-def set_cancel_at(rt: Runtime, sub: dict[str, Any], cancel_at: int | None) -> None:
-    """Schedule (or with None, undo) a cancellation; no event, the caller emits one."""
-    _, end = current_period(rt, sub)
-    if cancel_at is None:
-        sub.update(cancel_at=None, cancel_at_period_end=False, canceled_at=None)
-        sub["cancellation_details"].update(reason=None)
-        return
-    sub.update(
-        cancel_at=cancel_at,
-        cancel_at_period_end=cancel_at == end,
-        canceled_at=rt.now(),
-    )
-    sub["cancellation_details"].update(reason="cancellation_requested")
-
-
-def pause(rt: Runtime, sub: dict[str, Any]) -> None:
-    if sub["status"] not in {"active", "past_due"}:
-        raise invalid(
-            f"A subscription with status {sub['status']} cannot be paused.", param="subscription"
-        )
-    before = rt.render(sub)
-    sub["status"] = "paused"
-    rt.store.mark_dirty()
-    rt.emit("customer.subscription.paused", sub)
-    emit_updated(rt, "customer.subscription.updated", sub, before)
-
-
-def resume(rt: Runtime, sub: dict[str, Any], *, anchor: str) -> None:
-    if sub["status"] != "paused":
-        raise invalid("Only a paused subscription can be resumed.", param="subscription")
-    before = rt.render(sub)
-    now = rt.now()
-    private = rt.store.private(sub["id"])
-    start, end = current_period(rt, sub)
-    items = subscription_items(rt, sub["id"])
-    sub["status"] = "active"
-    if anchor == "now" or end <= now:
-        sub["billing_cycle_anchor"] = now
-        private["cycle"] = 1
-        start, end = now, next_period_end(rt, sub, 1)
-        for item in items:
-            item.update(current_period_start=start, current_period_end=end)
-        customer = rt.store.require("customer", sub["customer"])
-        invoice = create_invoice(
-            rt,
-            customer=customer,
-            subscription=sub,
-            billing_reason="subscription_update",
-            lines=[
-                regular_line(
-                    rt, rt.store.get("price", i["price"]), i["quantity"], (start, end), i["id"]
-                )
-                for i in items
-            ],
-            period=(now, now),
-            store=False,
-        )
-        sub["latest_invoice"] = invoice["id"]
-        rt.emit("customer.subscription.resumed", sub)
-        emit_updated(rt, "customer.subscription.updated", sub, before)
-        rt.store.insert(invoice)
-        rt.emit("invoice.created", invoice)
-        finalize(rt, invoice)
-        if invoice["status"] == "open":
-            charge_invoice(rt, invoice)
-        return
-    rt.store.mark_dirty()
-    rt.emit("customer.subscription.resumed", sub)
-    emit_updated(rt, "customer.subscription.updated", sub, before)

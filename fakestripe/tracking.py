@@ -65,6 +65,12 @@ def consume(value: Any) -> Any:
     return value
 
 
+def wanted(params: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """The given filters, read now: a list's filter closure only runs when there is something
+    to filter, which must not make its parameters look unused."""
+    return {key: params[key] for key in keys if key in params}
+
+
 def touch(params: dict[str, Any], *keys: str) -> None:
     """Count ``keys`` as read where the handler decides they change nothing (say why)."""
     if isinstance(params, Params):

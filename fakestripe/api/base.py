@@ -216,7 +216,8 @@ def paginate(
     rt: Runtime, items: list[dict[str, Any]], params: dict[str, Any], url: str
 ) -> dict[str, Any]:
     """Stripe pagination over ``items`` (already newest first)."""
-    items = [i for i in items if in_range(i.get("created") or 0, params.get("created"))]
+    created = params.get("created")
+    items = [i for i in items if in_range(i.get("created") or 0, created)]
     limit = params.get("limit", 10)
     after, before = params.get("starting_after"), params.get("ending_before")
     if after and before:

@@ -14,7 +14,7 @@ from fakestripe.objects import list_object
 from fakestripe.objects.catalog import build_price, build_product
 from fakestripe.objects.checkout import build_item, build_session, session_items
 from fakestripe.params import Hash, Metadata, Str, endpoint, list_endpoint, new_metadata
-from fakestripe.tracking import consume
+from fakestripe.tracking import consume, wanted
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
@@ -231,18 +231,11 @@ LIST = list_endpoint(
 @api(bp, "/v1/checkout/sessions", "GET", LIST)
 def list_sessions(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
     email = (params.get("customer_details") or {}).get("email")
+    f = wanted(params, "customer", "payment_intent", "subscription", "status", "payment_link")
 
     def keep(s: dict[str, Any]) -> bool:
-        return all(
-            (
-                all(
-                    s[k] == params[k]
-                    for k in ("customer", "payment_intent", "subscription", "status")
-                    if k in params
-                ),
-                email is None or (s["customer_details"] or {}).get("email") == email,
-                "payment_link" not in params or s["payment_link"] == params["payment_link"],
-            )
+        return all(s[k] == v for k, v in f.items()) and (
+            email is None or (s["customer_details"] or {}).get("email") == email
         )
 
     return paginate(rt, rt.store.all("checkout.session", keep), params, "/v1/checkout/sessions")

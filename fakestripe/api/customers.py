@@ -168,7 +168,7 @@ def list_customers(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
 
 @api(bp, "/v1/customers/<customer_id>", "DELETE", endpoint(expand=False))
 def delete_customer(rt: Runtime, params: dict[str, Any], customer_id: str) -> dict[str, Any]:
-    from fakestripe.subscriptions import cancel_now
+    from fakestripe.cancellation import cancel_now
 
     customer = rt.store.require("customer", customer_id)
     for sub in rt.store.all("subscription", lambda s: s["customer"] == customer_id):

@@ -10,7 +10,7 @@ from fakestripe.api.base import api, paginate, retrieve
 from fakestripe.charging import close_dispute
 from fakestripe.events import emit_updated
 from fakestripe.params import Bool, Hash, Metadata, Str, apply_metadata, endpoint, list_endpoint
-from fakestripe.tracking import consume
+from fakestripe.tracking import consume, wanted
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
@@ -28,10 +28,8 @@ LIST = list_endpoint({"charge": Str(max_length=255), "payment_intent": Str(max_l
 
 @api(bp, "/v1/disputes", "GET", LIST)
 def list_disputes(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
-    items = rt.store.all(
-        "dispute",
-        lambda d: all(d[k] == params[k] for k in ("charge", "payment_intent") if k in params),
-    )
+    f = wanted(params, "charge", "payment_intent")
+    items = rt.store.all("dispute", lambda d: all(d[k] == v for k, v in f.items()))
     return paginate(rt, items, params, "/v1/disputes")
 
 

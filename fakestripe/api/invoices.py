@@ -31,6 +31,7 @@ from fakestripe.params import (
     in_range,
     list_endpoint,
 )
+from fakestripe.tracking import wanted
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
@@ -57,17 +58,15 @@ LIST = list_endpoint(
 
 @api(bp, "/v1/invoices", "GET", LIST)
 def list_invoices(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
+    f = wanted(params, "customer", "status", "collection_method")
+    sub_id, due = params.get("subscription"), params.get("due_date")
+
     def keep(inv: dict[str, Any]) -> bool:
-        return all(
-            (
-                "customer" not in params or inv["customer"] == params["customer"],
-                "subscription" not in params or subscription_id_of(inv) == params["subscription"],
-                "status" not in params or inv["status"] == params["status"],
-                "collection_method" not in params
-                or inv["collection_method"] == params["collection_method"],
-                # Automatically charged invoices have no due date.
-                in_range(inv["due_date"], params.get("due_date")),
-            )
+        return (
+            all(inv[k] == v for k, v in f.items())
+            and (sub_id is None or subscription_id_of(inv) == sub_id)
+            # Automatically charged invoices have no due date.
+            and in_range(inv["due_date"], due)
         )
 
     return paginate(rt, rt.store.all("invoice", keep), params, "/v1/invoices")
@@ -137,8 +136,9 @@ def pay_invoice(rt: Runtime, params: dict[str, Any], invoice_id: str) -> dict[st
     invoice = rt.store.require("invoice", invoice_id)
     if invoice["status"] == "paid":
         raise invalid("Invoice is already paid", param="invoice", code="invoice_already_paid")
-    if invoice["status"] in {"void", "uncollectible"} and not params.get("paid_out_of_band"):
-        raise invalid(f"This invoice is {invoice['status']} and cannot be paid.", param="invoice")
+    # An uncollectible invoice can still be paid; a void one cannot.
+    if invoice["status"] == "void":
+        raise invalid("This invoice is void and cannot be paid.", param="invoice")
     if invoice["status"] == "draft":
         finalize(rt, invoice)
         if invoice["status"] == "paid":
@@ -181,7 +181,7 @@ def void_invoice(rt: Runtime, params: dict[str, Any], invoice_id: str) -> dict[s
 @api(bp, "/v1/invoices/<invoice_id>/mark_uncollectible", "POST", endpoint())
 def uncollectible(rt: Runtime, params: dict[str, Any], invoice_id: str) -> dict[str, Any]:
     invoice = rt.store.require("invoice", invoice_id)
-    mark_uncollectible(rt, invoice)
+    mark_uncollectible(rt, invoice, reason="user_forgiven")
     return rt.render(invoice)
 
 
@@ -209,17 +209,12 @@ PAYMENTS_LIST = list_endpoint(
 
 @api(bp, "/v1/invoice_payments", "GET", PAYMENTS_LIST)
 def list_invoice_payments(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
-    payment = params.get("payment") or {}
+    payment = wanted(params.get("payment") or {}, "type", "payment_intent")
+    f = wanted(params, "invoice", "status")
 
     def keep(p: dict[str, Any]) -> bool:
-        return all(
-            (
-                "invoice" not in params or p["invoice"] == params["invoice"],
-                "status" not in params or p["status"] == params["status"],
-                "type" not in payment or p["payment"]["type"] == payment["type"],
-                "payment_intent" not in payment
-                or p["payment"].get("payment_intent") == payment["payment_intent"],
-            )
+        return all(p[k] == v for k, v in f.items()) and all(
+            p["payment"].get(k) == v for k, v in payment.items()
         )
 
     return paginate(rt, rt.store.all("invoice_payment", keep), params, "/v1/invoice_payments")

@@ -9,6 +9,7 @@ from flask import Blueprint
 from fakestripe.api.base import api, paginate, retrieve
 from fakestripe.errors import invalid
 from fakestripe.params import Str, endpoint, list_endpoint
+from fakestripe.tracking import wanted
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
@@ -16,8 +17,9 @@ if TYPE_CHECKING:
 bp = Blueprint("payments", __name__)
 
 
-def _matches(obj: dict[str, Any], params: dict[str, Any], keys: tuple[str, ...]) -> bool:
-    return all(obj.get(k) == params[k] for k in keys if k in params)
+def _matching(params: dict[str, Any], *keys: str) -> Any:
+    f = wanted(params, *keys)
+    return lambda obj: all(obj.get(k) == v for k, v in f.items())
 
 
 @api(bp, "/v1/payment_intents/<pi_id>", "GET", endpoint({"client_secret": Str(max_length=500)}))
@@ -38,7 +40,7 @@ PI_LIST = list_endpoint({"customer": Str(max_length=255)}, unsupported=("custome
 
 @api(bp, "/v1/payment_intents", "GET", PI_LIST)
 def list_payment_intents(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
-    items = rt.store.all("payment_intent", lambda p: _matches(p, params, ("customer",)))
+    items = rt.store.all("payment_intent", _matching(params, "customer"))
     return paginate(rt, items, params, "/v1/payment_intents")
 
 
@@ -55,7 +57,7 @@ CHARGE_LIST = list_endpoint(
 
 @api(bp, "/v1/charges", "GET", CHARGE_LIST)
 def list_charges(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
-    items = rt.store.all("charge", lambda c: _matches(c, params, ("customer", "payment_intent")))
+    items = rt.store.all("charge", _matching(params, "customer", "payment_intent"))
     return paginate(rt, items, params, "/v1/charges")
 
 
@@ -85,7 +87,5 @@ TXN_LIST = list_endpoint(
 
 @api(bp, "/v1/balance_transactions", "GET", TXN_LIST)
 def list_balance_transactions(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
-    items = rt.store.all(
-        "balance_transaction", lambda t: _matches(t, params, ("source", "type", "currency"))
-    )
+    items = rt.store.all("balance_transaction", _matching(params, "source", "type", "currency"))
     return paginate(rt, items, params, "/v1/balance_transactions")

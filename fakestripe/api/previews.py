@@ -1,4 +1,4 @@
-"""``POST /v1/invoices/create_preview``: the invoice a subscription would get, unsaved."""
+"""``POST /v1/invoices/create_preview`` (the computing is in :mod:`fakestripe.previews`)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,38 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint
 
 from fakestripe.api.base import api
-from fakestripe.api.subscription_schema import PRORATION_BEHAVIORS, items_field
-from fakestripe.billing_engine import upcoming_invoice
-from fakestripe.changes import plan_change
-from fakestripe.errors import invalid, not_implemented
-from fakestripe.invoicing import create_invoice, preview_id, regular_line
-from fakestripe.params import Bool, Hash, Int, Str, endpoint
-from fakestripe.periods import period_end
-from fakestripe.subscriptions import current_period, pending_lines
+from fakestripe.api.checkout_schema import only_false
+from fakestripe.api.subscription_schema import (
+    CANCEL_AT_WORDS,
+    PRORATION_BEHAVIORS,
+    billing_mode_field,
+    items_field,
+    price_data_field,
+)
+from fakestripe.errors import invalid
+from fakestripe.invoiceitems import amount_only
+from fakestripe.invoicing import LineSpec
+from fakestripe.params import (
+    EMPTY,
+    Amount,
+    Array,
+    Bool,
+    Currency,
+    Hash,
+    Int,
+    Metadata,
+    Str,
+    endpoint,
+)
+from fakestripe.previews import (
+    no_upcoming,
+    preview_change,
+    preview_ending,
+    preview_new_subscription,
+    preview_renewal,
+    preview_resumption,
+)
+from fakestripe.subscriptions import ItemSpec, current_period, interval_of, resolve_item_price
 from fakestripe.tracking import touch
 
 if TYPE_CHECKING:
@@ -22,44 +46,74 @@ if TYPE_CHECKING:
 
 bp = Blueprint("previews", __name__)
 
+_INVOICE_ITEM = Hash(
+    {
+        "amount": Amount(minimum=-99_999_999),
+        "currency": Currency(),
+        "description": Str(max_length=500),
+        "metadata": Metadata(),
+        "period": Hash({"start": Int(minimum=0), "end": Int(minimum=0)}, required=("start", "end")),
+        "price": Str(max_length=255),
+        "price_data": Hash(
+            {k: f for k, f in price_data_field().fields.items() if k != "recurring"},
+            required=("currency", "product", "unit_amount"),
+            unsupported=("unit_amount_decimal",),
+        ),
+        "quantity": Int(minimum=1, maximum=999_999),
+        "discountable": Bool(),
+    },
+    unsupported=(
+        "discounts",
+        "invoiceitem",
+        "quantity_decimal",
+        "tax_behavior",
+        "tax_code",
+        "tax_rates",
+        "unit_amount",
+        "unit_amount_decimal",
+    ),
+)
+
+_SUBSCRIPTION_DETAILS = Hash(
+    {
+        "items": items_field(update=True),
+        "proration_behavior": Str(choices=PRORATION_BEHAVIORS),
+        "proration_date": Int(minimum=0),
+        "cancel_at_period_end": Bool(),
+        "cancel_now": Bool(),
+        "cancel_at": Int(minimum=0, emptyable=True, refused=CANCEL_AT_WORDS),
+        "resume_at": Str(choices=("now",)),
+        "billing_cycle_anchor": Hash(
+            {"type": Str(choices=("now", "unchanged"), refused=("timestamp",))},
+            required=("type",),
+            unsupported=("timestamp",),
+        ),
+        "billing_mode": billing_mode_field(),
+    },
+    unsupported=(
+        "billing_schedules",
+        "default_tax_rates",
+        "metadata",
+        "pause",
+        "start_date",
+        "trial_end",
+    ),
+)
+
 PREVIEW = endpoint(
     {
         "customer": Str(max_length=255),
         "subscription": Str(max_length=255),
-        "subscription_details": Hash(
-            {
-                "items": items_field(update=True),
-                "proration_behavior": Str(choices=PRORATION_BEHAVIORS),
-                "proration_date": Int(minimum=0),
-                "cancel_at_period_end": Bool(),
-                "billing_cycle_anchor": Hash(
-                    {"type": Str(choices=("now", "unchanged"), refused=("timestamp",))},
-                    required=("type",),
-                    unsupported=("timestamp",),
-                ),
-            },
-            unsupported=(
-                "billing_mode",
-                "billing_schedules",
-                "cancel_at",
-                "cancel_now",
-                "default_tax_rates",
-                "metadata",
-                "pause",
-                "resume_at",
-                "start_date",
-                "trial_end",
-            ),
-        ),
+        "subscription_details": _SUBSCRIPTION_DETAILS,
+        "invoice_items": Array(_INVOICE_ITEM, max_items=250),
+        "currency": Currency(),
         "preview_mode": Str(choices=("next",), refused=("recurring",)),
+        "automatic_tax": only_false("liability"),
     },
     unsupported=(
-        "automatic_tax",
-        "currency",
         "customer_account",
         "customer_details",
         "discounts",
-        "invoice_items",
         "issuer",
         "on_behalf_of",
         "schedule",
@@ -68,122 +122,160 @@ PREVIEW = endpoint(
 )
 
 
-def _no_upcoming(target: str) -> Exception:
-    return invalid(
-        f"No upcoming invoices for {target}", param="subscription", code="invoice_upcoming_none"
-    )
+def _extra_lines(rt: Runtime, specs: list[dict[str, Any]], currency: str) -> list[LineSpec]:
+    """``invoice_items``: one-off lines added to the previewed invoice."""
+    lines = []
+    for index, spec in enumerate(specs):
+        path = f"invoice_items[{index}]"
+        quantity = spec.get("quantity", 1)
+        if "price" in spec:
+            price = rt.store.require("price", spec["price"], param=f"{path}[price]", status=400)
+            unit = price["unit_amount"]
+        elif "price_data" in spec:
+            data = spec["price_data"]
+            rt.store.require(
+                "product", data["product"], param=f"{path}[price_data][product]", status=400
+            )
+            touch(data, "tax_behavior")
+            price = {**amount_only(data["currency"], data["unit_amount"]), "product": None}
+            unit = data["unit_amount"]
+        elif "amount" in spec:
+            price, unit = (
+                amount_only(spec.get("currency", currency), spec["amount"]),
+                spec["amount"],
+            )
+        else:
+            raise invalid(
+                f"Missing required param: {path}[amount].",
+                param=f"{path}[amount]",
+                code="parameter_missing",
+            )
+        if price["currency"] != currency:
+            raise invalid(f"{path} must be in {currency}.", param=f"{path}[currency]")
+        period = spec.get("period") or {"start": rt.now(), "end": rt.now()}
+        # A preview has no invoice item objects; metadata and discountable change no amount.
+        touch(spec, "metadata", "discountable", "currency")
+        lines.append(
+            LineSpec(
+                amount=unit * quantity,
+                description=spec.get("description") or "Invoice item",
+                price=price,
+                quantity=quantity,
+                period=(period["start"], period["end"]),
+                subscription_item=None,
+                standalone=True,
+            )
+        )
+    return lines
 
 
 @api(bp, "/v1/invoices/create_preview", "POST", PREVIEW)
 def create_preview(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
-    if "subscription" in params:
-        sub = rt.store.require(
-            "subscription", params["subscription"], param="subscription", status=400
+    # `next` is the only mode implemented (the very next invoice); taxes are off.
+    touch(params, "preview_mode", "automatic_tax")
+    details = params.get("subscription_details") or {}
+    touch(details, "billing_mode")
+    if "subscription" not in params:
+        return _new_subscription(rt, params, details)
+    sub = rt.store.require("subscription", params["subscription"], param="subscription", status=400)
+    if "customer" in params and sub["customer"] != params["customer"]:
+        raise invalid("The subscription does not belong to this customer.", param="subscription")
+    if "currency" in params and params["currency"] != sub["currency"]:
+        raise invalid("The subscription uses another currency.", param="currency")
+    extra = _extra_lines(rt, params.get("invoice_items") or [], sub["currency"])
+    behavior = details.get("proration_behavior", "create_prorations")
+    if sub["status"] == "paused":
+        if details.get("resume_at") != "now":
+            raise no_upcoming(f"subscription: {sub['id']} (paused; preview resume_at=now)")
+        anchor = (details.get("billing_cycle_anchor") or {}).get("type", "now")
+        return preview_resumption(rt, sub, anchor=anchor, behavior=behavior, extra=extra)
+    if sub["status"] in {"canceled", "incomplete_expired"}:
+        raise no_upcoming(f"subscription: {sub['id']}")
+    if "resume_at" in details:
+        raise invalid(
+            "resume_at only applies to a paused subscription.",
+            param="subscription_details[resume_at]",
         )
-    elif "customer" in params:
-        rt.store.require("customer", params["customer"], param="customer", status=400)
-        live = rt.store.all(
-            "subscription",
-            lambda s: (
-                s["customer"] == params["customer"]
-                and s["status"] in {"active", "past_due", "trialing", "unpaid"}
-            ),
-        )
-        if len(live) != 1:
-            raise _no_upcoming(f"customer: {params['customer']}")
-        sub = live[0]
-    else:
+    return _for_live(rt, sub, details, behavior, extra)
+
+
+def _for_live(
+    rt: Runtime,
+    sub: dict[str, Any],
+    details: dict[str, Any],
+    behavior: str,
+    extra: list[LineSpec],
+) -> dict[str, Any]:
+    """A live subscription: cancelled now, changed, ending in this period, or renewing."""
+    if details.get("cancel_now"):
+        return preview_ending(rt, sub, at=rt.now(), behavior=behavior, extra=extra)
+    cancel_at = details.get("cancel_at", sub["cancel_at"])
+    if cancel_at is EMPTY:
+        cancel_at = None
+    ending = details.get("cancel_at_period_end", sub["cancel_at_period_end"])
+    if "items" in details or (details.get("billing_cycle_anchor") or {}).get("type") == "now":
+        if ending or cancel_at is not None:
+            raise invalid(
+                "fakestripe previews a change of items without a cancellation; preview them "
+                "one at a time.",
+                param="subscription_details[cancel_at]",
+            )
+        return preview_change(rt, sub, details, extra)
+    touch(details, "proration_date")
+    _, end = current_period(rt, sub)
+    if ending:
+        return preview_ending(rt, sub, at=end, behavior="none", extra=extra)
+    if cancel_at is not None and cancel_at < end:
+        return preview_ending(rt, sub, at=cancel_at, behavior=behavior, extra=extra)
+    return preview_renewal(rt, sub, extra)
+
+
+def _new_subscription(
+    rt: Runtime, params: dict[str, Any], details: dict[str, Any]
+) -> dict[str, Any]:
+    if "customer" not in params:
         raise invalid(
             "Missing required param: customer or subscription.",
             param="customer",
             code="parameter_missing",
         )
-    if "customer" in params and sub["customer"] != params["customer"]:
-        raise invalid("The subscription does not belong to this customer.", param="subscription")
-    if sub["status"] in {"canceled", "incomplete_expired", "paused"}:
-        raise _no_upcoming(f"subscription: {sub['id']}")
-    # `next` is the only mode implemented: the very next invoice.
-    touch(params, "preview_mode")
-    details = params.get("subscription_details") or {}
-    reset = (details.get("billing_cycle_anchor") or {}).get("type") == "now"
-    if "items" not in details and not reset:
-        # Without a change there is nothing to prorate.
-        touch(details, "proration_behavior", "proration_date")
-        ending = details.get("cancel_at_period_end", sub["cancel_at_period_end"])
-        if ending:
-            raise _no_upcoming(f"subscription: {sub['id']}")
-        invoice = upcoming_invoice(rt, sub)
-        invoice["id"] = preview_id()
-        return invoice
-    if details.get("cancel_at_period_end"):
-        raise not_implemented("subscription_details[cancel_at_period_end]", "true")
-    behavior = details.get("proration_behavior", "create_prorations")
-    plan = plan_change(
-        rt,
-        sub,
-        details.get("items", []),
-        proration_behavior=behavior,
-        proration_date=details.get("proration_date"),
-        reset_anchor=reset,
-        param_prefix="subscription_details[items]",
-    )
-    customer = rt.store.require("customer", sub["customer"])
-    start, end = current_period(rt, sub)
-    after = [c for c in plan.changes if c.new_price is not None]
-    if plan.reset_anchor or behavior == "always_invoice":
-        lines = [*pending_lines(rt, sub), *plan.proration_lines]
-        if plan.reset_anchor:
-            new_end = period_end(plan.at, plan.interval[0], plan.interval[1], 1)
-            lines += [
-                regular_line(
-                    rt,
-                    c.new_price,
-                    c.new_quantity,
-                    (plan.at, new_end),
-                    c.item["id"] if c.item else None,
-                )
-                for c in after
-            ]
-        reason, period = "subscription_update", (plan.at, plan.at)
-    else:
-        private = rt.store.private(sub["id"])
-        next_end = period_end(
-            sub["billing_cycle_anchor"],
-            plan.interval[0],
-            plan.interval[1],
-            private.get("cycle", 1) + 1,
-        )
-        lines = [
-            *pending_lines(rt, sub),
-            *(plan.proration_lines if behavior == "create_prorations" else []),
-            *(
-                regular_line(
-                    rt,
-                    c.new_price,
-                    c.new_quantity,
-                    (end, next_end),
-                    c.item["id"] if c.item else None,
-                )
-                for c in after
+    customer = rt.store.require("customer", params["customer"], param="customer", status=400)
+    specs = details.get("items")
+    if not specs:
+        live = rt.store.all(
+            "subscription",
+            lambda s: (
+                s["customer"] == customer["id"]
+                and s["status"] in {"active", "past_due", "trialing", "unpaid"}
             ),
-        ]
-        reason, period = "upcoming", (start, end)
-    invoice = create_invoice(
-        rt,
-        customer=customer,
-        subscription=sub,
-        billing_reason=reason,
-        lines=lines,
-        period=period,
-        store=False,
-        invoice_id=preview_id(),
-    )
-    balance = customer["balance"]
-    total = invoice["total"]
-    applied = (max(balance, -total) if balance < 0 else balance) if total >= 0 else 0
-    invoice.update(
-        starting_balance=balance,
-        amount_due=max(total + applied, 0),
-        amount_remaining=max(total + applied, 0),
-    )
-    return invoice
+        )
+        if len(live) != 1:
+            raise no_upcoming(f"customer: {customer['id']}")
+        # The customer's one subscription: its next invoice.
+        params["subscription"] = live[0]["id"]
+        return create_preview(rt, params)
+    for key in ("cancel_now", "cancel_at", "cancel_at_period_end", "resume_at", "proration_date"):
+        if key in details:
+            raise invalid(
+                f"subscription_details[{key}] needs an existing subscription.",
+                param=f"subscription_details[{key}]",
+            )
+    touch(details, "proration_behavior", "billing_cycle_anchor")
+    items: list[ItemSpec] = []
+    currency = params.get("currency")
+    for index, spec in enumerate(specs):
+        path = f"subscription_details[items][{index}]"
+        if "id" in spec or spec.get("deleted"):
+            raise invalid(f"A new subscription has no items to change ({path}).", param=path)
+        wanted = {"currency": currency or (items[0].price["currency"] if items else None)}
+        price = resolve_item_price(rt, wanted, spec, path)
+        touch(spec, "metadata")
+        items.append(ItemSpec(price, spec.get("quantity", 1)))
+    if len({interval_of(i.price) for i in items}) > 1:
+        raise invalid(
+            "All prices on a subscription must have the same `recurring.interval` and "
+            "`recurring.interval_count`.",
+            param="subscription_details[items]",
+        )
+    extra = _extra_lines(rt, params.get("invoice_items") or [], items[0].price["currency"])
+    return preview_new_subscription(rt, customer, items, extra)

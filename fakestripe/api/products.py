@@ -23,6 +23,7 @@ from fakestripe.params import (
     endpoint,
     list_endpoint,
 )
+from fakestripe.tracking import wanted
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
@@ -142,14 +143,11 @@ LIST = list_endpoint(
 
 @api(bp, "/v1/products", "GET", LIST)
 def list_products(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
+    f = wanted(params, "active", "shippable", "url", "type")
+    ids = params.get("ids")
+
     def keep(p: dict[str, Any]) -> bool:
-        return (
-            ("active" not in params or p["active"] == params["active"])
-            and ("ids" not in params or p["id"] in params["ids"])
-            and ("shippable" not in params or p["shippable"] == params["shippable"])
-            and ("url" not in params or p["url"] == params["url"])
-            and ("type" not in params or p["type"] == params["type"])
-        )
+        return all(p[k] == v for k, v in f.items()) and (ids is None or p["id"] in ids)
 
     return paginate(rt, rt.store.all("product", keep), params, "/v1/products")
 

@@ -201,18 +201,41 @@ UPDATE = endpoint(
 )
 
 CANCEL = endpoint(
-    {"cancellation_details": cancellation_details_field()},
-    unsupported=("invoice_now", "prorate"),
+    {"cancellation_details": cancellation_details_field(), "invoice_now": Bool(), "prorate": Bool()}
 )
+
+
+def pause_bill_for_field() -> Hash:
+    def kind(*values: str) -> Hash:
+        return Hash({"type": Str(choices=values)}, required=("type",))
+
+    return Hash(
+        {
+            # Metered usage is not implemented, so there is never outstanding usage to bill:
+            # both answers mean the same here.
+            "outstanding_usage_through": kind("none", "now"),
+            "unused_time_from": kind("item_current_period_start", "none", "now"),
+        }
+    )
+
 
 PAUSE = endpoint(
-    {"type": Str(choices=("subscription",))},
-    unsupported=("bill_for", "invoicing_behavior"),
+    {
+        "type": Str(choices=("subscription",)),
+        "bill_for": pause_bill_for_field(),
+        "invoicing_behavior": Str(choices=("invoice", "pending_invoice_item")),
+    }
 )
 
+PAYMENT_BEHAVIORS_ON_RESUME = ("resume_on_payment_attempt", "resume_on_payment_success")
+
 RESUME = endpoint(
-    {"billing_cycle_anchor": anchor_field()},
-    unsupported=("payment_behavior", "proration_behavior", "proration_date"),
+    {
+        "billing_cycle_anchor": anchor_field(),
+        "payment_behavior": Str(choices=PAYMENT_BEHAVIORS_ON_RESUME),
+        "proration_behavior": Str(choices=PRORATION_BEHAVIORS),
+        "proration_date": Int(minimum=0),
+    }
 )
 
 ITEMS_LIST = list_endpoint(

@@ -16,6 +16,7 @@ from fakestripe.api.subscription_schema import (
     RESUME,
     UPDATE,
 )
+from fakestripe.cancellation import cancel_now, reprorate_cancel_at, set_cancel_at
 from fakestripe.cards import Decline, charge_outcome
 from fakestripe.changes import apply_change, plan_change
 from fakestripe.charging import card_of, decline_error, resolve_payment_method
@@ -23,18 +24,15 @@ from fakestripe.errors import invalid
 from fakestripe.events import emit_updated
 from fakestripe.invoicing import NO_PAYMENT_METHOD, charge_invoice, default_payment_method
 from fakestripe.params import EMPTY, apply_metadata, endpoint, in_range, new_metadata
+from fakestripe.pausing import pause, resume
 from fakestripe.subscriptions import (
     ItemSpec,
-    cancel_now,
     create_subscription,
     current_period,
     interval_of,
-    pause,
     resolve_item_price,
-    resume,
-    set_cancel_at,
 )
-from fakestripe.tracking import touch
+from fakestripe.tracking import touch, wanted
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
@@ -63,13 +61,10 @@ def list_subscriptions(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
             return sub["status"] in {"canceled", "incomplete_expired"}
         return sub["status"] == status
 
+    f = wanted(params, "customer", "collection_method")
+
     def keep(sub: dict[str, Any]) -> bool:
-        if "customer" in params and sub["customer"] != params["customer"]:
-            return False
-        if (
-            "collection_method" in params
-            and sub["collection_method"] != params["collection_method"]
-        ):
+        if not all(sub[k] == v for k, v in f.items()):
             return False
         if price and not rt.store.all(
             "subscription_item", lambda i: i["subscription"] == sub["id"] and i["price"] == price
@@ -260,7 +255,10 @@ def update_subscription(rt: Runtime, params: dict[str, Any], sub_id: str) -> dic
             if decline is not None:
                 raise decline_error(decline)
     before = rt.render(sub)
+    old_cancel_at = sub["cancel_at"]
     _apply_simple_fields(rt, sub, params, pm)
+    if plan is None:
+        reprorate_cancel_at(rt, sub, old_cancel_at, sub["cancel_at"], behavior=behavior)
     if plan is not None:
         apply_change(
             rt, sub, plan, proration_behavior=behavior, before=before, off_session=off_session
@@ -285,6 +283,8 @@ def cancel_subscription(rt: Runtime, params: dict[str, Any], sub_id: str) -> dic
         reason="cancellation_requested",
         comment=None if details.get("comment") is EMPTY else details.get("comment"),
         feedback=None if details.get("feedback") is EMPTY else details.get("feedback"),
+        prorate=params.get("prorate", False),
+        invoice_now=params.get("invoice_now", False),
     )
     return rt.render(sub)
 
@@ -292,9 +292,17 @@ def cancel_subscription(rt: Runtime, params: dict[str, Any], sub_id: str) -> dic
 @api(bp, "/v1/subscriptions/<sub_id>/pause", "POST", PAUSE)
 def pause_subscription(rt: Runtime, params: dict[str, Any], sub_id: str) -> dict[str, Any]:
     sub = rt.store.require("subscription", sub_id)
-    # `subscription` is the only type there is.
+    # `subscription` is the only type there is; metered usage (outstanding_usage_through) is
+    # not implemented, so there is none to bill.
     touch(params, "type")
-    pause(rt, sub)
+    bill_for = params.get("bill_for") or {}
+    touch(bill_for.get("outstanding_usage_through") or {}, "type")
+    pause(
+        rt,
+        sub,
+        unused_time_from=(bill_for.get("unused_time_from") or {}).get("type", "now"),
+        invoicing_behavior=params.get("invoicing_behavior", "pending_invoice_item"),
+    )
     return rt.render(sub)
 
 
@@ -302,7 +310,22 @@ def pause_subscription(rt: Runtime, params: dict[str, Any], sub_id: str) -> dict
 def resume_subscription(rt: Runtime, params: dict[str, Any], sub_id: str) -> dict[str, Any]:
     sub = rt.store.require("subscription", sub_id)
     anchor = (params.get("billing_cycle_anchor") or {}).get("type", "now")
-    resume(rt, sub, anchor=anchor)
+    proration_date = params.get("proration_date")
+    if proration_date is not None and not (
+        current_period(rt, sub)[0] <= proration_date <= rt.now()
+    ):
+        raise invalid(
+            "proration_date must be within the subscription's current billing period.",
+            param="proration_date",
+        )
+    resume(
+        rt,
+        sub,
+        anchor=anchor,
+        proration_behavior=params.get("proration_behavior", "create_prorations"),
+        proration_date=proration_date,
+        payment_behavior=params.get("payment_behavior", "resume_on_payment_attempt"),
+    )
     return rt.render(sub)
 
 

@@ -48,6 +48,8 @@ def build_subscription(
         trial_settings={"end_behavior": {"missing_payment_method": "create_invoice"}},
         billing_mode={"type": "flexible", "flexible": {"proration_discounts": "included"}},
         managed_payments={"enabled": False},
+        # endive: why the subscription is paused (see fakestripe.pausing); null otherwise.
+        status_details=None,
     )
     return sub
 
@@ -158,7 +160,9 @@ def build_line(
         parent=parent,
         pricing={
             "type": "price_details",
-            "price_details": {"price": price["id"], "product": price["product"]},
+            "price_details": {"price": price["id"], "product": price["product"]}
+            if price["id"]
+            else None,
             "unit_amount_decimal": price["unit_amount_decimal"],
         },
         subtotal=amount,
@@ -231,6 +235,8 @@ def build_invoice(
         total_taxes=[],
         amount_overpaid=0,
         parent=parent,
+        # Why an invoice is uncollectible (see invoicing.mark_uncollectible); null otherwise.
+        status_details=None,
     )
     return invoice
 

@@ -400,12 +400,10 @@ def test_what_used_to_be_accepted_and_dropped_is_refused_or_done(
     sub = subscribe(client, control, price)
     customer = sub.customer
     # Refused until implemented, each naming the parameter.
-    resume = _refused(
-        lambda: client.v1.subscriptions.resume(
-            sub.id, params={"payment_behavior": "resume_on_payment_success"}
-        )
+    invoiced = _refused(
+        lambda: client.v1.subscriptions.update(sub.id, params={"collection_method": "send_invoice"})
     )
-    assert resume.param == "payment_behavior"
+    assert invoiced.param == "collection_method"
     hook = _refused(
         lambda: client.v1.webhook_endpoints.create(
             params={"url": "https://hooks.test/x", "enabled_events": ["payout.paid"]}

@@ -37,7 +37,10 @@ class Watcher(threading.Thread):
         self.done = threading.Event()
 
     def run(self) -> None:
-        while not self.done.is_set():
+        while True:
+            # Set before this sample: it is taken after the completion ended, so the final
+            # state is always seen.
+            finished = self.done.is_set()
             session = self.client.v1.checkout.sessions.retrieve(self.session_id)
             sub = invoice = None
             if session.subscription:
@@ -46,6 +49,8 @@ class Watcher(threading.Thread):
             state = (session.status, sub, invoice)
             if not self.seen or self.seen[-1] != state:
                 self.seen.append(state)
+            if finished:
+                return
 
 
 def test_a_concurrent_refetch_sees_every_state_in_between(
