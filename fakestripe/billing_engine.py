@@ -30,7 +30,8 @@ from fakestripe.invoicing import (
 )
 from fakestripe.objects.billing import subscription_items
 from fakestripe.pausing import RESUMPTION_EXPIRY, expire_resumption
-from fakestripe.periods import DAY
+from fakestripe.periods import DAY, period_end
+from fakestripe.schedules import begin, cross_boundary, next_boundary
 from fakestripe.subscriptions import current_period, next_period_end
 
 if TYPE_CHECKING:
@@ -51,44 +52,59 @@ class Action:
     object_id: str
 
 
+def _subscription_actions(rt: Runtime, sub: dict[str, Any]) -> list[Action]:
+    status = sub["status"]
+    if status == "incomplete":
+        return [Action(sub["created"] + INCOMPLETE_EXPIRY, 0, "expire_incomplete", sub["id"])]
+    if status not in RENEWING:
+        return []
+    found = []
+    start, end = current_period(rt, sub)
+    if sub["cancel_at"] is not None:
+        found.append(Action(sub["cancel_at"], 0, "cancel", sub["id"]))
+    pause = sub.get("pause_collection") or {}
+    if pause.get("resumes_at"):
+        found.append(Action(pause["resumes_at"], 1, "unpause", sub["id"]))
+    if sub["cancel_at"] is not None and sub["cancel_at"] <= end:
+        return found
+    found.append(Action(end, 2, "renew", sub["id"]))
+    upcoming_days = rt.settings.upcoming_days
+    notice = end - upcoming_days * DAY
+    private = rt.store.private(sub["id"])
+    if upcoming_days > 0 and notice > start and private.get("upcoming_sent") != end:
+        found.append(Action(notice, 3, "upcoming", sub["id"]))
+    return found
+
+
+def _schedule_actions(rt: Runtime, schedule: dict[str, Any]) -> list[Action]:
+    # Priority 1: a phase that starts at a renewal takes over just before it (2).
+    if schedule["status"] == "not_started":
+        return [Action(schedule["phases"][0]["start_date"], 1, "schedule_start", schedule["id"])]
+    boundary = next_boundary(rt, schedule) if schedule["status"] == "active" else None
+    return [Action(boundary, 1, "schedule_phase", schedule["id"])] if boundary else []
+
+
+def _invoice_actions(rt: Runtime, invoice: dict[str, Any]) -> list[Action]:
+    if invoice["status"] != "open":
+        return []
+    found = []
+    if rt.store.private(invoice["id"]).get("resumption") == "resume_on_payment_attempt":
+        expiry = invoice["created"] + RESUMPTION_EXPIRY
+        found.append(Action(expiry, 4, "expire_resumption", invoice["id"]))
+    if invoice["auto_advance"] and invoice["next_payment_attempt"]:
+        found.append(Action(invoice["next_payment_attempt"], 4, "retry", invoice["id"]))
+    return found
+
+
 def _actions(rt: Runtime) -> list[Action]:
     store = rt.store
-    upcoming_days = rt.settings.upcoming_days
     found: list[Action] = []
     for sub in store.objects.get("subscription", {}).values():
-        status = sub["status"]
-        if status == "incomplete":
-            found.append(
-                Action(sub["created"] + INCOMPLETE_EXPIRY, 0, "expire_incomplete", sub["id"])
-            )
-            continue
-        if status not in RENEWING:
-            continue
-        start, end = current_period(rt, sub)
-        if sub["cancel_at"] is not None:
-            found.append(Action(sub["cancel_at"], 0, "cancel", sub["id"]))
-        pause = sub.get("pause_collection") or {}
-        if pause.get("resumes_at"):
-            found.append(Action(pause["resumes_at"], 1, "unpause", sub["id"]))
-        if sub["cancel_at"] is not None and sub["cancel_at"] <= end:
-            continue
-        found.append(Action(end, 2, "renew", sub["id"]))
-        notice = end - upcoming_days * DAY
-        private = store.private(sub["id"])
-        if upcoming_days > 0 and notice > start and private.get("upcoming_sent") != end:
-            found.append(Action(notice, 3, "upcoming", sub["id"]))
+        found += _subscription_actions(rt, sub)
+    for schedule in store.objects.get("subscription_schedule", {}).values():
+        found += _schedule_actions(rt, schedule)
     for invoice in store.objects.get("invoice", {}).values():
-        if invoice["status"] == "open" and store.private(invoice["id"]).get("resumption") == (
-            "resume_on_payment_attempt"
-        ):
-            expiry = invoice["created"] + RESUMPTION_EXPIRY
-            found.append(Action(expiry, 4, "expire_resumption", invoice["id"]))
-        if (
-            invoice["status"] == "open"
-            and invoice["auto_advance"]
-            and invoice["next_payment_attempt"]
-        ):
-            found.append(Action(invoice["next_payment_attempt"], 4, "retry", invoice["id"]))
+        found += _invoice_actions(rt, invoice)
     for session in store.objects.get("checkout.session", {}).values():
         # A paid session being completed does not expire.
         if session["status"] == "open" and not store.private(session["id"]).get("completion"):
@@ -205,22 +221,35 @@ def _upcoming(rt: Runtime, sub_id: str) -> None:
 
 
 def upcoming_invoice(
-    rt: Runtime, sub: dict[str, Any], extra: list[LineSpec] | None = None
+    rt: Runtime,
+    sub: dict[str, Any],
+    extra: list[LineSpec] | None = None,
+    items: list[tuple[dict[str, Any], int]] | None = None,
 ) -> dict[str, Any]:
     """The next renewal invoice as it would be created now (not stored), with ``extra``
-    lines (a preview's ``invoice_items``)."""
+    lines (a preview's ``invoice_items``) and, for a schedule's next phase, other ``items``
+    (prices and quantities; a new interval starts its period at the renewal)."""
     start, end = current_period(rt, sub)
     private = rt.store.private(sub["id"])
     new_end = next_period_end(rt, sub, private.get("cycle", 1) + 1)
-    items = subscription_items(rt, sub["id"])
+    current = subscription_items(rt, sub["id"])
+    if items is None:
+        billed = [(rt.store.get("price", i["price"]), i["quantity"], i["id"]) for i in current]
+    else:
+        ids = [i["id"] for i in current]
+        billed = [
+            (price, quantity, ids[n] if n < len(ids) else None)
+            for n, (price, quantity) in enumerate(items)
+        ]
+        recurring = billed[0][0]["recurring"]
+        if (recurring["interval"], recurring["interval_count"]) != (
+            private["interval"],
+            private["interval_count"],
+        ):
+            new_end = period_end(end, recurring["interval"], recurring["interval_count"], 1)
     lines = [
         *pending_lines(rt, sub),
-        *(
-            regular_line(
-                rt, rt.store.get("price", i["price"]), i["quantity"], (end, new_end), i["id"]
-            )
-            for i in items
-        ),
+        *(regular_line(rt, price, qty, (end, new_end), item) for price, qty, item in billed),
         *(extra or []),
     ]
     invoice = create_invoice(
@@ -284,7 +313,17 @@ def _expire_session(rt: Runtime, session_id: str) -> None:
     expire_session(rt, rt.store.objects["checkout.session"][session_id])
 
 
+def _schedule_start(rt: Runtime, schedule_id: str) -> None:
+    begin(rt, rt.store.objects["subscription_schedule"][schedule_id])
+
+
+def _schedule_phase(rt: Runtime, schedule_id: str) -> None:
+    cross_boundary(rt, rt.store.objects["subscription_schedule"][schedule_id])
+
+
 HANDLERS: dict[str, Callable[[Runtime, str], None]] = {
+    "schedule_start": _schedule_start,
+    "schedule_phase": _schedule_phase,
     "renew": _renew,
     "upcoming": _upcoming,
     "retry": _retry,

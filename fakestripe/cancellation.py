@@ -14,6 +14,7 @@ from fakestripe.invoicing import (
     finalize,
     subscription_id_of,
 )
+from fakestripe.schedules import subscription_ended
 from fakestripe.subscriptions import current_period
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ def cancel_now(
     rt.store.mark_dirty()
     final = _final_invoice(rt, sub) if invoice_now else None
     rt.emit("customer.subscription.deleted", sub)
+    subscription_ended(rt, sub)
     if final is not None and final["status"] == "open":
         charge_invoice(rt, final, automatic=False)
     return final

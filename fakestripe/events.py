@@ -59,6 +59,11 @@ EVENT_TYPES = (
     "product.updated",
     "refund.created",
     "refund.updated",
+    "subscription_schedule.canceled",
+    "subscription_schedule.completed",
+    "subscription_schedule.created",
+    "subscription_schedule.released",
+    "subscription_schedule.updated",
 )
 
 

@@ -149,6 +149,17 @@ class Int(Field):
         return number
 
 
+class Moment(Int):
+    """A timestamp, or ``now``."""
+
+    words = ("now",)
+
+    def check(self, value: Any, path: str) -> Any:
+        if value == "now":
+            return "now"
+        return super().check(value, path)
+
+
 class Amount(Int):
     """Amounts in the smallest currency unit; Stripe caps them at eight digits."""
 

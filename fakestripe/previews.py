@@ -18,6 +18,7 @@ from fakestripe.invoiceitems import pending_lines
 from fakestripe.invoicing import LineSpec, create_invoice, preview_id, regular_line
 from fakestripe.objects.billing import subscription_items
 from fakestripe.periods import period_end
+from fakestripe.schedules import phase_at
 from fakestripe.subscriptions import ItemSpec, current_period, interval_of
 
 if TYPE_CHECKING:
@@ -195,7 +196,30 @@ def preview_resumption(
     )
 
 
-def preview_renewal(rt: Runtime, sub: dict[str, Any], extra: list[LineSpec]) -> dict[str, Any]:
-    invoice = upcoming_invoice(rt, sub, extra=extra)
+def preview_renewal(
+    rt: Runtime,
+    sub: dict[str, Any],
+    extra: list[LineSpec],
+    phases: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The next renewal; with a schedule's ``phases``, billed as the phase in effect then."""
+    items = None
+    if phases:
+        _, end = current_period(rt, sub)
+        now = rt.now()
+        for phase in phases:
+            if now < phase["start_date"] < end:
+                raise invalid(
+                    "fakestripe previews a schedule whose next phase starts at the renewal, "
+                    "not inside the current period.",
+                    param="schedule_details[phases]",
+                )
+        index = phase_at({"phases": phases}, end)
+        if index is not None:
+            items = [
+                (rt.store.require("price", i["price"]), i["quantity"])
+                for i in phases[index]["items"]
+            ]
+    invoice = upcoming_invoice(rt, sub, extra=extra, items=items)
     invoice["id"] = preview_id()
     return with_balance(invoice, rt.store.require("customer", sub["customer"]))

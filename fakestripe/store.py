@@ -31,6 +31,8 @@ KIND_NAMES = {
     "payment_intent": "payment_intent",
     "payment_method": "PaymentMethod",
     "subscription_item": "subscription item",
+    "subscription_schedule": "subscription schedule",
+    "invoiceitem": "invoiceitem",
     "webhook_endpoint": "webhook endpoint",
     "balance_transaction": "balance transaction",
 }

@@ -20,6 +20,7 @@ def blueprints() -> list[Blueprint]:
         prices,
         products,
         refunds,
+        subscription_schedules,
         subscriptions,
         webhook_endpoints,
     )
@@ -33,6 +34,7 @@ def blueprints() -> list[Blueprint]:
             payment_methods,
             checkout,
             subscriptions,
+            subscription_schedules,
             invoiceitems,
             invoices,
             previews,

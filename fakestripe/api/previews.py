@@ -8,6 +8,7 @@ from flask import Blueprint
 
 from fakestripe.api.base import api
 from fakestripe.api.checkout_schema import only_false
+from fakestripe.api.subscription_schedules import phase_field, phase_specs
 from fakestripe.api.subscription_schema import (
     CANCEL_AT_WORDS,
     PRORATION_BEHAVIORS,
@@ -38,6 +39,7 @@ from fakestripe.previews import (
     preview_renewal,
     preview_resumption,
 )
+from fakestripe.schedules import lay_out
 from fakestripe.subscriptions import ItemSpec, current_period, interval_of, resolve_item_price
 from fakestripe.tracking import touch
 
@@ -109,6 +111,16 @@ PREVIEW = endpoint(
         "currency": Currency(),
         "preview_mode": Str(choices=("next",), refused=("recurring",)),
         "automatic_tax": only_false("liability"),
+        "schedule": Str(max_length=255),
+        "schedule_details": Hash(
+            {
+                "phases": Array(phase_field(update=True), max_items=10),
+                "end_behavior": Str(choices=("cancel", "release")),
+                "proration_behavior": Str(choices=PRORATION_BEHAVIORS),
+                "billing_mode": billing_mode_field(),
+            },
+            unsupported=("pause_schedules",),
+        ),
     },
     unsupported=(
         "customer_account",
@@ -116,8 +128,6 @@ PREVIEW = endpoint(
         "discounts",
         "issuer",
         "on_behalf_of",
-        "schedule",
-        "schedule_details",
     ),
 )
 
@@ -175,6 +185,8 @@ def create_preview(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
     touch(params, "preview_mode", "automatic_tax")
     details = params.get("subscription_details") or {}
     touch(details, "billing_mode")
+    if "schedule" in params or "schedule_details" in params:
+        return _schedule(rt, params)
     if "subscription" not in params:
         return _new_subscription(rt, params, details)
     sub = rt.store.require("subscription", params["subscription"], param="subscription", status=400)
@@ -228,6 +240,39 @@ def _for_live(
     if cancel_at is not None and cancel_at < end:
         return preview_ending(rt, sub, at=cancel_at, behavior=behavior, extra=extra)
     return preview_renewal(rt, sub, extra)
+
+
+def _schedule(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
+    """The next renewal of a scheduled subscription: the schedule's phases, or proposed ones
+    (``schedule_details``), decide what it bills."""
+    if "subscription_details" in params:
+        raise invalid(
+            "Preview a schedule or a subscription change, not both at once.",
+            param="subscription_details",
+        )
+    schedule = None
+    if "schedule" in params:
+        schedule = rt.store.require(
+            "subscription_schedule", params["schedule"], param="schedule", status=400
+        )
+    sub_id = params.get("subscription") or (schedule or {}).get("subscription")
+    if not sub_id:
+        raise no_upcoming("schedule: it has no subscription yet")
+    sub = rt.store.require("subscription", sub_id, param="subscription", status=400)
+    if "customer" in params and sub["customer"] != params["customer"]:
+        raise invalid("The subscription does not belong to this customer.", param="subscription")
+    if sub["status"] in {"canceled", "incomplete_expired", "paused"}:
+        raise no_upcoming(f"subscription: {sub['id']}")
+    touch(params, "currency")
+    details = params.get("schedule_details") or {}
+    touch(details, "billing_mode", "end_behavior", "proration_behavior")
+    phases = schedule["phases"] if schedule else []
+    if "phases" in details:
+        specs = phase_specs(rt, details["phases"], currency=sub["currency"], now=rt.now())
+        start = specs[0].start if specs[0].start is not None else current_period(rt, sub)[0]
+        phases = lay_out(rt, specs, start=start)
+    extra = _extra_lines(rt, params.get("invoice_items") or [], sub["currency"])
+    return preview_renewal(rt, sub, extra, phases)
 
 
 def _new_subscription(

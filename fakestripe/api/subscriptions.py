@@ -175,6 +175,16 @@ def _check_update(
                 param=sorted(extra)[0],
                 code="invalid_canceled_subscription_fields",
             )
+    if sub["schedule"]:
+        managed = sorted(
+            {"items", "cancel_at", "cancel_at_period_end", "billing_cycle_anchor"} & set(params)
+        )
+        if managed:
+            raise invalid(
+                f"The subscription is managed by the subscription schedule {sub['schedule']}; "
+                "update the schedule instead.",
+                param=managed[0],
+            )
     now = rt.now()
     cancel_at = params.get("cancel_at")
     if isinstance(cancel_at, int) and cancel_at <= now:

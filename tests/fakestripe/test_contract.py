@@ -40,6 +40,7 @@ EXTRA_KEYS: dict[tuple[str, str], set[str]] = {
     ("event", "data"): {"previous_attributes"},
     ("invoice", ""): {"payments", "status_details"},
     ("subscription", ""): {"status_details"},
+    ("subscription_schedule", ""): {"pause_schedules"},
     ("invoiceitem", "pricing"): {"price_details"},
     ("invoiceitem", "parent.subscription_details"): {"subscription_item"},
     ("checkout.session", ""): {"line_items"},
@@ -72,6 +73,9 @@ REQUIRED_TYPES = {
     "deleted_product",
     "deleted_customer",
     "deleted_webhook_endpoint",
+    "subscription_schedule",
+    "invoiceitem",
+    "deleted_invoiceitem",
 }
 
 
@@ -203,6 +207,21 @@ def _scenario(
     )
     control.advance(days=40)
     fresh = subscribe(client, control, other)
+    schedule = client.v1.subscription_schedules.create(params={"from_subscription": fresh.id})
+    phase = schedule.phases[0]
+    client.v1.subscription_schedules.update(
+        schedule.id,
+        params={
+            "phases": [
+                {"items": [{"price": other.id}], "start_date": phase.start_date,
+                 "end_date": phase.end_date},
+                {"items": [{"price": price.id}]},
+            ]
+        },
+    )  # fmt: skip
+    client.v1.invoice_items.create(
+        params={"customer": fresh.customer, "amount": 100, "currency": "eur"}
+    )
     settle(control, receiver)
     return {"good": good.id, "fresh": fresh.id, "session": one_time.id, "item": item}
 
@@ -257,6 +276,8 @@ def test_every_returned_object_matches_its_fixture(
         "disputes": get("/v1/disputes"),
         "events": get("/v1/events", limit=100),
         "endpoints": get("/v1/webhook_endpoints"),
+        "schedules": get("/v1/subscription_schedules", **{"expand[]": "data.subscription"}),
+        "invoice_items": get("/v1/invoiceitems"),
         "preview": post(
             "/v1/invoices/create_preview",
             {
@@ -281,6 +302,11 @@ def test_every_returned_object_matches_its_fixture(
     )
     product = post("/v1/products", {"name": "Temporary"})
     everything["deleted_product"] = post(f"/v1/products/{product['id']}", {}, "DELETE")
+    item = post(
+        "/v1/invoiceitems",
+        {"customer": get("/v1/customers")["data"][0]["id"], "amount": "5", "currency": "eur"},
+    )
+    everything["deleted_invoice_item"] = post(f"/v1/invoiceitems/{item['id']}", {}, "DELETE")
     customer = post("/v1/customers", {"email": "gone@example.com"})
     everything["deleted_customer"] = post(f"/v1/customers/{customer['id']}", {}, "DELETE")
     for name, obj in everything.items():
