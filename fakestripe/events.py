@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 # Every event type the stand-in sends; webhook endpoints may subscribe to these (or "*").
 EVENT_TYPES = (
+    "billing_portal.configuration.created",
+    "billing_portal.configuration.updated",
     "billing_portal.session.created",
     "charge.dispute.closed",
     "charge.dispute.created",

@@ -333,3 +333,37 @@ def begin(rt: Runtime, schedule: dict[str, Any]) -> dict[str, Any]:
     if invoice["status"] == "open" and pm is not None:
         charge_invoice(rt, invoice, pm=pm, automatic=False)
     return sub
+
+
+def change_at_period_end(rt: Runtime, sub: dict[str, Any], items: list[ItemSpec]) -> dict[str, Any]:
+    """Keep ``sub`` as it is until its period ends, then switch to ``items``: a schedule of
+    two phases (made, or replaced), released after the second."""
+    from fakestripe.objects.schedules import build_schedule
+
+    start, end = current_period(rt, sub)
+    now_items = [
+        ItemSpec(rt.store.require("price", i["price"]), i["quantity"], dict(i["metadata"]))
+        for i in subscription_items(rt, sub["id"])
+    ]
+    phases = lay_out(
+        rt, [PhaseSpec(items=now_items, start=start, end=end), PhaseSpec(items=items)], start=start
+    )
+    schedule = schedule_of(rt, sub)
+    if schedule is not None:
+        before = rt.render(schedule)
+        replace_phases(rt, schedule, phases, proration_behavior=None)
+        emit_updated(rt, "subscription_schedule.updated", schedule, before)
+        return schedule
+    schedule = build_schedule(
+        rt,
+        customer=sub["customer"],
+        end_behavior="release",
+        metadata={},
+        default_payment_method=sub["default_payment_method"],
+        description=sub["description"],
+    )
+    schedule["phases"] = phases
+    rt.store.insert(schedule)
+    rt.emit("subscription_schedule.created", schedule)
+    attach(rt, schedule, sub)
+    return schedule

@@ -27,6 +27,7 @@ STATE_VERSION = 1
 KIND_NAMES = {
     "checkout.session": "checkout.session",
     "billing_portal.session": "billing_portal.session",
+    "billing_portal.configuration": "billing_portal.configuration",
     "invoice_payment": "invoice payment",
     "payment_intent": "payment_intent",
     "payment_method": "PaymentMethod",

@@ -41,6 +41,12 @@ EXTRA_KEYS: dict[tuple[str, str], set[str]] = {
     ("invoice", ""): {"payments", "status_details"},
     ("subscription", ""): {"status_details"},
     ("subscription_schedule", ""): {"pause_schedules"},
+    ("billing_portal.configuration", "features"): {"subscription_pause"},
+    ("billing_portal.configuration", "features.subscription_update"): {"products"},
+    ("billing_portal.configuration", "features.subscription_cancel.cancellation_reason"): {
+        "feedback_options"
+    },
+    ("billing_portal.session", "flow"): {"customer_update", "subscription_pause"},
     ("invoiceitem", "pricing"): {"price_details"},
     ("invoiceitem", "parent.subscription_details"): {"subscription_item"},
     ("checkout.session", ""): {"line_items"},
@@ -76,6 +82,7 @@ REQUIRED_TYPES = {
     "subscription_schedule",
     "invoiceitem",
     "deleted_invoiceitem",
+    "billing_portal.configuration",
 }
 
 
@@ -292,11 +299,22 @@ def test_every_returned_object_matches_its_fixture(
             "/v1/billing_portal/sessions",
             {"customer": get("/v1/customers")["data"][0]["id"], "return_url": "https://s.test"},
         ),
+        "portal_flow": post(
+            "/v1/billing_portal/sessions",
+            {
+                "customer": client.v1.subscriptions.retrieve(ids["fresh"]).customer,
+                "flow_data[type]": "subscription_cancel",
+                "flow_data[subscription_cancel][subscription]": ids["fresh"],
+                "flow_data[after_completion][type]": "redirect",
+                "flow_data[after_completion][redirect][return_url]": "https://s.test/done",
+            },
+        ),
         "endpoint": post(
             "/v1/webhook_endpoints",
             {"url": "https://hooks.test/x", "enabled_events[0]": "charge.refunded"},
         ),
     }
+    everything["portal_configurations"] = get("/v1/billing_portal/configurations")
     everything["deleted_endpoint"] = post(
         f"/v1/webhook_endpoints/{everything['endpoint']['id']}", {}, "DELETE"
     )

@@ -1,0 +1,216 @@
+"""The hosted Checkout page: card form, 3-D Secure step, declines shown on the page."""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from flask import Response, redirect, request, url_for
+
+from fakestripe.api.base import runtime
+from fakestripe.cards import card_for
+from fakestripe.charging import card_from_input
+from fakestripe.checkout_flow import (
+    AuthenticationRequired,
+    CardEntry,
+    pay_session,
+    session_email,
+    success_redirect,
+)
+from fakestripe.completion import pending as completion_pending
+from fakestripe.completion import run_completion
+from fakestripe.errors import StripeError
+from fakestripe.hosted import bp, error_page, page, test_cards
+from fakestripe.money import format_amount, format_interval
+
+if TYPE_CHECKING:
+    from fakestripe.runtime import Runtime
+
+
+def _checkout_context(rt: Runtime, session: dict[str, Any]) -> dict[str, Any]:
+    items = rt.store.private(session["id"]).get("line_items", [])
+    lines, interval_label, names = [], "", []
+    for item in items:
+        price = rt.store.get("price", item["price"]) or {}
+        product = rt.store.get("product", price.get("product")) or {}
+        names.append(product.get("name") or item["description"] or "Item")
+        interval = format_interval(price.get("recurring"))
+        interval_label = interval_label or interval
+        lines.append(
+            {
+                "name": names[-1],
+                "quantity": item["quantity"],
+                "amount": format_amount(item["amount_total"], item["currency"]),
+                "detail": interval.capitalize() if interval else None,
+            }
+        )
+    subscription = session["mode"] == "subscription"
+    heading = (
+        f"Subscribe to {names[0]}"
+        if subscription and len(names) == 1
+        else (f"Pay {rt.settings.business_name}")
+    )
+    return {
+        "session": session,
+        "lines": lines,
+        "heading": heading,
+        "total_label": format_amount(session["amount_total"], session["currency"]),
+        "interval_label": interval_label if subscription else "",
+        "known_email": session_email(rt, session),
+        "submit_label": "Subscribe" if subscription else "Pay",
+        "test_cards": test_cards(),
+        "action": url_for("hosted.checkout_submit", session_id=session["id"]),
+    }
+
+
+def _closed_page(session: dict[str, Any]) -> Response:
+    if session["status"] in {"open", "complete"}:
+        return page(
+            "message.html",
+            heading="Payment complete",
+            message="This checkout session is already paid.",
+            link=success_redirect(session) or None,
+            link_label="Continue",
+        )
+    return page(
+        "message.html",
+        410,
+        heading="This checkout session has expired",
+        message="Start again from the site to get a new payment page.",
+        link=session["cancel_url"],
+        link_label="Back",
+    )
+
+
+def _open_session(rt: Runtime, session_id: str) -> tuple[dict[str, Any], Response | None]:
+    """The checkout session, or the page to show instead: unknown, or no longer open."""
+    session = rt.store.get("checkout.session", session_id)
+    if session is None:
+        return {}, error_page(404, "This checkout page does not exist.")
+    if session["status"] != "open" or completion_pending(rt, session_id):
+        return session, _closed_page(session)
+    return session, None
+
+
+@bp.get("/c/pay/<session_id>")
+def checkout_page(session_id: str) -> Response:
+    rt = runtime()
+    with rt.store.lock:
+        session, refusal = _open_session(rt, session_id)
+        if refusal is not None:
+            return refusal
+        return page(
+            "checkout.html",
+            values={},
+            error=None,
+            error_param=None,
+            **_checkout_context(rt, session),
+        )
+
+
+def _form_values() -> dict[str, str]:
+    keys = ("email", "card_number", "expiry", "cvc", "name")
+    return {k: request.form.get(k, "")[:200] for k in keys}
+
+
+def _render_form_error(
+    rt: Runtime, session: dict[str, Any], exc: StripeError, values: dict[str, str]
+) -> Response:
+    declined = exc.type == "card_error" and exc.param is None
+    # After a decline the person picks another card, so the old number is not echoed back.
+    kept = {**values, "cvc": "", **({"card_number": ""} if declined else {})}
+    status = 402 if declined else 422
+    return page(
+        "checkout.html",
+        status,
+        values=kept,
+        error=exc.message,
+        error_param=exc.param,
+        **_checkout_context(rt, session),
+    )
+
+
+@bp.post("/c/pay/<session_id>")
+def checkout_submit(session_id: str) -> Response:
+    rt = runtime()
+    values = _form_values()
+    with rt.store.lock:
+        session, refusal = _open_session(rt, session_id)
+        if refusal is not None:
+            return refusal
+        try:
+            card, month, year = card_from_input(
+                rt, values["card_number"], values["expiry"], values["cvc"]
+            )
+            entry = CardEntry(
+                card, month, year, values["name"].strip() or None, values["email"].strip() or None
+            )
+            pay_session(rt, session, entry)
+        except AuthenticationRequired:
+            token = secrets.token_urlsafe(16)
+            rt.store.private(session_id)["pending_authentication"] = {
+                "token": token,
+                "number": card.number,
+                "exp_month": month,
+                "exp_year": year,
+                "name": entry.name,
+                "email": entry.email,
+            }
+            return page(
+                "authenticate.html",
+                amount_label=format_amount(session["amount_total"], session["currency"]),
+                last4=card.number[-4:],
+                token=token,
+                action=url_for("hosted.checkout_authenticate", session_id=session_id),
+            )
+        except StripeError as exc:
+            return _render_form_error(rt, session, exc, values)
+    return _completed(rt, session)
+
+
+def _completed(rt: Runtime, session: dict[str, Any]) -> Response:
+    """Finish the paid session (outside the lock, step by step) and send the person on."""
+    run_completion(rt, session["id"], step_seconds=rt.settings.checkout_step_seconds)
+    return redirect(success_redirect(session), code=303)
+
+
+@bp.post("/c/pay/<session_id>/authenticate")
+def checkout_authenticate(session_id: str) -> Response:
+    rt = runtime()
+    with rt.store.lock:
+        session, refusal = _open_session(rt, session_id)
+        if refusal is not None:
+            return refusal
+        pending = rt.store.private(session_id).get("pending_authentication")
+        token = request.form.get("token", "")
+        action = request.form.get("action", "")
+        if (
+            not pending
+            or not secrets.compare_digest(pending["token"], token)
+            or action not in {"approve", "decline"}
+        ):
+            return error_page(
+                400, "This authentication request is no longer valid. Please pay again."
+            )
+        rt.store.private(session_id).pop("pending_authentication", None)
+        entry = CardEntry(
+            card_for(pending["number"]),
+            pending["exp_month"],
+            pending["exp_year"],
+            pending["name"],
+            pending["email"],
+        )
+        values = {
+            "email": pending["email"] or "",
+            "name": pending["name"] or "",
+            "expiry": "",
+            "cvc": "",
+            "card_number": "",
+        }
+        try:
+            pay_session(rt, session, entry, authentication=action)
+        except StripeError as exc:
+            return _render_form_error(rt, session, exc, values)
+        except AuthenticationRequired:
+            return error_page(400, "Authentication is still required.")
+    return _completed(rt, session)
