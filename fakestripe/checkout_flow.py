@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from fakestripe import setup
 from fakestripe.cards import AUTHENTICATION_FAILED, REQUIRES_ACTION, TestCard, charge_outcome
 from fakestripe.charging import attempt_charge, create_payment_intent, decline_error
 from fakestripe.completion import begin_completion
@@ -91,6 +92,15 @@ def pay_session(
         name=entry.name,
         email=email,
     )
+    if session["mode"] == "setup":
+        si = rt.store.require("setup_intent", session["setup_intent"])
+        decline = setup.confirm(rt, si, pm, authenticated=authentication == "approve")
+        if decline is not None:
+            raise decline_error(decline)
+        begin_completion(
+            rt, session, pm=pm, pi=None, email=email, name=entry.name, authenticated=False
+        )
+        return
     pi = _payment_intent(rt, session, pm)
     if pi is not None:
         decline = attempt_charge(
@@ -109,7 +119,7 @@ def _payment_intent(
 ) -> dict[str, Any] | None:
     """The session's payment intent, made on the first attempt and reused after a decline.
     Since basil a subscription's first invoice does not exist yet: Checkout charges first."""
-    if session["amount_total"] == 0:
+    if not session["amount_total"]:
         return None
     private = rt.store.private(session["id"])
     pi = rt.store.get("payment_intent", session["payment_intent"] or private.get("payment_intent"))

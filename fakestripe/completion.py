@@ -50,12 +50,15 @@ def begin_completion(
     """The payment went through: the customer exists from now on (Checkout creates it only
     for a successful payment) and the card is attached; the rest is queued."""
     customer = rt.store.get("customer", session["customer"])
-    wants_customer = session["mode"] != "payment" or session["customer_creation"] == "always"
+    wants_customer = session["mode"] == "subscription" or session["customer_creation"] == "always"
     if customer is None and wants_customer:
         customer = rt.store.insert(build_customer(rt, {"email": email, "name": name}))
         rt.emit("customer.created", customer)
     if customer is not None:
         attach(rt, pm, customer["id"])
+        si = rt.store.get("setup_intent", session["setup_intent"])
+        if si is not None:
+            si["customer"] = customer["id"]
         if pi is not None and pi["customer"] is None:
             pi["customer"] = customer["id"]
             charge = rt.store.get("charge", pi["latest_charge"])
@@ -64,6 +67,7 @@ def begin_completion(
     private = rt.store.private(session["id"])
     private.pop("pending_authentication", None)
     private["completion"] = {
+        # Payment and setup mode only have the session left to complete.
         "steps": list(SUBSCRIPTION_STEPS if session["mode"] == "subscription" else PAYMENT_STEPS),
         "customer": customer["id"] if customer else None,
         "payment_method": pm["id"],
@@ -122,7 +126,7 @@ def pending(rt: Runtime, session_id: str) -> bool:
 def _complete_session(rt: Runtime, session: dict[str, Any], state: dict[str, Any]) -> None:
     session.update(
         status="complete",
-        payment_status="paid",
+        payment_status="no_payment_required" if session["mode"] == "setup" else "paid",
         customer=state["customer"],
         customer_details=customer_details(state["email"], state["name"]),
         collected_information={

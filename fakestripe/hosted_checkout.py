@@ -27,6 +27,16 @@ if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
 
 
+# `submit_type` changes the button's word ("auto": the mode's own).
+SUBMIT_LABELS = {
+    "auto": None,
+    "book": "Book",
+    "donate": "Donate",
+    "pay": "Pay",
+    "subscribe": "Subscribe",
+}
+
+
 def _checkout_context(rt: Runtime, session: dict[str, Any]) -> dict[str, Any]:
     items = rt.store.private(session["id"]).get("line_items", [])
     lines, interval_label, names = [], "", []
@@ -45,19 +55,26 @@ def _checkout_context(rt: Runtime, session: dict[str, Any]) -> dict[str, Any]:
             }
         )
     subscription = session["mode"] == "subscription"
-    heading = (
-        f"Subscribe to {names[0]}"
-        if subscription and len(names) == 1
-        else (f"Pay {rt.settings.business_name}")
-    )
+    setup = session["mode"] == "setup"
+    if setup:
+        heading = f"Save a card with {rt.settings.business_name}"
+    elif subscription and len(names) == 1:
+        heading = f"Subscribe to {names[0]}"
+    else:
+        heading = f"Pay {rt.settings.business_name}"
+    default_submit = "Save card" if setup else ("Subscribe" if subscription else "Pay")
     return {
         "session": session,
         "lines": lines,
         "heading": heading,
-        "total_label": format_amount(session["amount_total"], session["currency"]),
+        "pane_heading": "Card details" if setup else "Pay with card",
+        "total_label": None
+        if setup
+        else format_amount(session["amount_total"], session["currency"]),
         "interval_label": interval_label if subscription else "",
         "known_email": session_email(rt, session),
-        "submit_label": "Subscribe" if subscription else "Pay",
+        "submit_label": SUBMIT_LABELS.get(session["submit_type"] or "auto", default_submit)
+        or default_submit,
         "test_cards": test_cards(),
         "action": url_for("hosted.checkout_submit", session_id=session["id"]),
     }
@@ -158,7 +175,7 @@ def checkout_submit(session_id: str) -> Response:
             }
             return page(
                 "authenticate.html",
-                amount_label=format_amount(session["amount_total"], session["currency"]),
+                amount_label=format_amount(session["amount_total"] or 0, session["currency"]),
                 last4=card.number[-4:],
                 token=token,
                 action=url_for("hosted.checkout_authenticate", session_id=session_id),

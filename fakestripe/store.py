@@ -30,6 +30,7 @@ KIND_NAMES = {
     "billing_portal.configuration": "billing_portal.configuration",
     "invoice_payment": "invoice payment",
     "payment_intent": "payment_intent",
+    "setup_intent": "setup_intent",
     "payment_method": "PaymentMethod",
     "subscription_item": "subscription item",
     "subscription_schedule": "subscription schedule",

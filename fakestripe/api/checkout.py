@@ -14,6 +14,7 @@ from fakestripe.objects import list_object
 from fakestripe.objects.catalog import build_price, build_product
 from fakestripe.objects.checkout import build_item, build_session, session_items
 from fakestripe.params import Hash, Metadata, Str, endpoint, list_endpoint, new_metadata
+from fakestripe.setup import create_setup_intent
 from fakestripe.tracking import consume, wanted
 
 if TYPE_CHECKING:
@@ -25,12 +26,40 @@ MIN_EXPIRY = 30 * 60
 MAX_EXPIRY = 24 * 3600
 
 
-def _check_session_params(rt: Runtime, params: dict[str, Any]) -> None:
+def _check_mode(params: dict[str, Any]) -> None:
+    """What each mode needs, and what belongs to another mode."""
     mode = params["mode"]
-    if not params.get("line_items"):
+    if mode == "setup":
+        for key in ("line_items", "subscription_data", "payment_intent_data"):
+            if key in params:
+                raise invalid(f"You cannot pass `{key}` in `setup` mode.", param=key)
+        if "currency" not in params:
+            raise invalid(
+                "Missing required param: currency (a setup mode session needs one).",
+                param="currency",
+                code="parameter_missing",
+            )
+    elif not params.get("line_items"):
         raise invalid(
             "Missing required param: line_items.", param="line_items", code="parameter_missing"
         )
+    elif "setup_intent_data" in params:
+        raise invalid(
+            "`setup_intent_data` can only be used in `setup` mode.", param="setup_intent_data"
+        )
+    if mode == "subscription":
+        for key in ("customer_creation", "payment_intent_data"):
+            if key in params:
+                raise invalid(f"`{key}` can only be used in `payment` mode.", param=key)
+    elif "subscription_data" in params:
+        raise invalid(
+            "`subscription_data` can only be used in `subscription` mode.",
+            param="subscription_data",
+        )
+
+
+def _check_session_params(rt: Runtime, params: dict[str, Any]) -> None:
+    _check_mode(params)
     if "success_url" not in params:
         raise invalid(
             "Missing required param: success_url.", param="success_url", code="parameter_missing"
@@ -43,15 +72,6 @@ def _check_session_params(rt: Runtime, params: dict[str, Any]) -> None:
         )
     if "customer" in params:
         rt.store.require("customer", params["customer"], param="customer", status=400)
-    if mode == "subscription":
-        for key in ("customer_creation", "payment_intent_data"):
-            if key in params:
-                raise invalid(f"`{key}` can only be used in `payment` mode.", param=key)
-    elif "subscription_data" in params:
-        raise invalid(
-            "`subscription_data` can only be used in `subscription` mode.",
-            param="subscription_data",
-        )
     now = rt.now()
     if "expires_at" in params and not now + MIN_EXPIRY <= params["expires_at"] <= now + MAX_EXPIRY:
         raise invalid(
@@ -117,6 +137,8 @@ def _resolve_line_item(
 @api(bp, "/v1/checkout/sessions", "POST", CREATE)
 def create_session(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
     _check_session_params(rt, params)
+    if params["mode"] == "setup":
+        return _setup_session(rt, params)
     resolved = [_resolve_line_item(rt, spec, i) for i, spec in enumerate(params["line_items"])]
     currencies = {price["currency"] for _, price, _ in resolved}
     if len(currencies) > 1 or ("currency" in params and params["currency"] not in currencies):
@@ -176,6 +198,23 @@ def create_session(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
     # Used when the session is paid: every key is applied then (see checkout_flow).
     private["subscription_data"] = _kept(params.get("subscription_data"))
     private["payment_intent_data"] = _kept(params.get("payment_intent_data"))
+    return rt.render(session)
+
+
+def _setup_session(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
+    """Setup mode: no line items, nothing charged; the card is saved through a SetupIntent."""
+    data = params.get("setup_intent_data") or {}
+    session = build_session(rt, params, amount_total=None, currency=params["currency"])
+    si = create_setup_intent(
+        rt,
+        customer=params.get("customer"),
+        description=data.get("description"),
+        metadata=new_metadata(data.get("metadata")),
+    )
+    session.update(setup_intent=si["id"], payment_status="no_payment_required")
+    rt.store.insert(session)
+    private = rt.store.private(session["id"])
+    private.update(line_items=[], subscription_data={}, payment_intent_data={})
     return rt.render(session)
 
 

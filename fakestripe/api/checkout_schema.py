@@ -144,7 +144,11 @@ _PAYMENT_INTENT_DATA = Hash(
 
 CREATE = endpoint(
     {
-        "mode": Str(choices=("payment", "subscription"), refused=("setup",)),
+        "mode": Str(choices=("payment", "setup", "subscription")),
+        "setup_intent_data": Hash(
+            {"description": Str(max_length=1000), "metadata": Metadata()},
+            unsupported=("on_behalf_of",),
+        ),
         "line_items": Array(_LINE_ITEM, max_items=20),
         "customer": Str(max_length=255),
         "customer_email": Email(),
@@ -200,7 +204,6 @@ CREATE = endpoint(
         "redirect_on_completion",
         "return_url",
         "saved_payment_method_options",
-        "setup_intent_data",
         "shipping_address_collection",
         "shipping_options",
         "wallet_options",

@@ -20,7 +20,7 @@ def build_session(
     rt: Runtime,
     params: dict[str, Any],
     *,
-    amount_total: int,
+    amount_total: int | None,
     currency: str,
 ) -> dict[str, Any]:
     session = blank("checkout.session")
@@ -52,7 +52,7 @@ def build_session(
         customer=params.get("customer"),
         customer_creation=(
             params.get("customer_creation", "if_required")
-            if params["mode"] == "payment" and not params.get("customer")
+            if params["mode"] in {"payment", "setup"} and not params.get("customer")
             else None
         ),
         customer_email=params.get("customer_email"),
@@ -75,7 +75,9 @@ def build_session(
             amount_discount=0,
             amount_shipping=0,
             amount_tax=0,
-        ),
+        )
+        if amount_total is not None
+        else None,
         ui_mode="hosted_page",
         adaptive_pricing={"enabled": False},
         managed_payments={"enabled": False},

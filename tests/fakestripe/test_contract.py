@@ -52,6 +52,7 @@ EXTRA_KEYS: dict[tuple[str, str], set[str]] = {
     ("checkout.session", ""): {"line_items"},
     ("webhook_endpoint", ""): {"secret"},
     ("payment_intent", "last_payment_error"): ERROR_KEYS,
+    ("setup_intent", "last_setup_error"): ERROR_KEYS,
 }
 
 REQUIRED_TYPES = {
@@ -83,6 +84,7 @@ REQUIRED_TYPES = {
     "invoiceitem",
     "deleted_invoiceitem",
     "billing_portal.configuration",
+    "setup_intent",
 }
 
 
@@ -229,6 +231,15 @@ def _scenario(
     client.v1.invoice_items.create(
         params={"customer": fresh.customer, "amount": 100, "currency": "eur"}
     )
+    client.v1.setup_intents.create(params={"customer": fresh.customer})
+    client.v1.setup_intents.create(
+        params={"customer": fresh.customer, "payment_method": "pm_card_visa", "confirm": True}
+    )
+    with pytest.raises(stripe.CardError):
+        client.v1.setup_intents.create(
+            params={"customer": fresh.customer, "payment_method": "pm_card_chargeDeclined",
+                    "confirm": True}
+        )  # fmt: skip
     settle(control, receiver)
     return {"good": good.id, "fresh": fresh.id, "session": one_time.id, "item": item}
 
@@ -285,6 +296,7 @@ def test_every_returned_object_matches_its_fixture(
         "endpoints": get("/v1/webhook_endpoints"),
         "schedules": get("/v1/subscription_schedules", **{"expand[]": "data.subscription"}),
         "invoice_items": get("/v1/invoiceitems"),
+        "setup_intents": get("/v1/setup_intents", **{"expand[]": "data.payment_method"}),
         "preview": post(
             "/v1/invoices/create_preview",
             {
