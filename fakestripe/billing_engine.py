@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from fakestripe import trials
 from fakestripe.cancellation import scheduled_cancel
 from fakestripe.errors import invalid
 from fakestripe.events import emit_updated
@@ -68,6 +69,9 @@ def _subscription_actions(rt: Runtime, sub: dict[str, Any]) -> list[Action]:
     if sub["cancel_at"] is not None and sub["cancel_at"] <= end:
         return found
     found.append(Action(end, 2, "renew", sub["id"]))
+    trial_notice = trials.notice_due(rt, sub)
+    if trial_notice is not None:
+        found.append(Action(trial_notice, 3, "trial_will_end", sub["id"]))
     upcoming_days = rt.settings.upcoming_days
     notice = end - upcoming_days * DAY
     private = rt.store.private(sub["id"])
@@ -148,6 +152,8 @@ def advance(rt: Runtime, to: int) -> list[dict[str, Any]]:
 def _renew(rt: Runtime, sub_id: str) -> None:
     sub = rt.store.objects["subscription"][sub_id]
     before = rt.render(sub)
+    if sub["status"] == "trialing" and not trials.end(rt, sub):
+        return
     private = rt.store.private(sub_id)
     old_start, old_end = current_period(rt, sub)
     private["cycle"] = private.get("cycle", 1) + 1
@@ -321,7 +327,12 @@ def _schedule_phase(rt: Runtime, schedule_id: str) -> None:
     cross_boundary(rt, rt.store.objects["subscription_schedule"][schedule_id])
 
 
+def _trial_will_end(rt: Runtime, sub_id: str) -> None:
+    trials.send_notice(rt, rt.store.objects["subscription"][sub_id])
+
+
 HANDLERS: dict[str, Callable[[Runtime, str], None]] = {
+    "trial_will_end": _trial_will_end,
     "schedule_start": _schedule_start,
     "schedule_phase": _schedule_phase,
     "renew": _renew,

@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 
 @dataclass
 class CardEntry:
-    card: TestCard
+    """What was typed; ``card`` None is "no card" (a free trial that does not need one)."""
+
+    card: TestCard | None
     exp_month: int
     exp_year: int
     name: str | None
@@ -79,6 +81,15 @@ def pay_session(
         raise invalid("Missing required param: email.", param="email", code="parameter_missing")
     if authentication == "decline":
         raise decline_error(AUTHENTICATION_FAILED)
+    if entry.card is None:
+        if not card_optional(session):
+            raise invalid(
+                "Your card number is incomplete.", param="number", code="incomplete_number"
+            )
+        begin_completion(
+            rt, session, pm=None, pi=None, email=email, name=entry.name, authenticated=False
+        )
+        return
     outcome = charge_outcome(
         entry.card, off_session=False, authenticated=authentication == "approve"
     )
@@ -102,6 +113,9 @@ def pay_session(
         )
         return
     pi = _payment_intent(rt, session, pm)
+    if pi is None and outcome is not None:
+        # Nothing is charged today (a free trial): the card is checked as it is saved.
+        raise decline_error(outcome)
     if pi is not None:
         decline = attempt_charge(
             rt, pi, pm, off_session=False, authenticated=authentication == "approve"
@@ -111,6 +125,15 @@ def pay_session(
             raise decline_error(decline, rt.store.get("charge", pi["latest_charge"]))
     begin_completion(
         rt, session, pm=pm, pi=pi, email=email, name=entry.name, authenticated=bool(authentication)
+    )
+
+
+def card_optional(session: dict[str, Any]) -> bool:
+    """A free trial with ``payment_method_collection=if_required`` needs no card."""
+    return (
+        session["mode"] == "subscription"
+        and session["amount_total"] == 0
+        and session["payment_method_collection"] == "if_required"
     )
 
 

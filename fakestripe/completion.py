@@ -41,7 +41,7 @@ def begin_completion(
     rt: Runtime,
     session: dict[str, Any],
     *,
-    pm: dict[str, Any],
+    pm: dict[str, Any] | None,
     pi: dict[str, Any] | None,
     email: str,
     name: str | None,
@@ -54,7 +54,7 @@ def begin_completion(
     if customer is None and wants_customer:
         customer = rt.store.insert(build_customer(rt, {"email": email, "name": name}))
         rt.emit("customer.created", customer)
-    if customer is not None:
+    if customer is not None and pm is not None:
         attach(rt, pm, customer["id"])
         si = rt.store.get("setup_intent", session["setup_intent"])
         if si is not None:
@@ -70,7 +70,7 @@ def begin_completion(
         # Payment and setup mode only have the session left to complete.
         "steps": list(SUBSCRIPTION_STEPS if session["mode"] == "subscription" else PAYMENT_STEPS),
         "customer": customer["id"] if customer else None,
-        "payment_method": pm["id"],
+        "payment_method": pm["id"] if pm else None,
         "payment_intent": pi["id"] if pi else None,
         "email": email,
         "name": name,
@@ -146,6 +146,7 @@ def _subscribe(rt: Runtime, session: dict[str, Any], state: dict[str, Any]) -> N
     ]
     subscription_data = private.get("subscription_data") or {}
     _complete_session(rt, session, state)
+    settings = (subscription_data.get("trial_settings") or {}).get("end_behavior") or {}
     sub, invoice = create_subscription(
         rt,
         customer=customer,
@@ -154,6 +155,8 @@ def _subscribe(rt: Runtime, session: dict[str, Any], state: dict[str, Any]) -> N
         default_payment_method=state["payment_method"],
         description=subscription_data.get("description"),
         finalize_now=False,
+        trial_end=subscription_data.get("trial_end"),
+        missing_payment_method=settings.get("missing_payment_method", "create_invoice"),
     )
     session.update(subscription=sub["id"], invoice=invoice["id"])
 

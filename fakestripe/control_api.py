@@ -255,7 +255,8 @@ def pay_checkout_session(session_id: str) -> Response:
     with rt.store.lock:
         session = rt.store.require("checkout.session", session_id)
         entry = CardEntry(
-            card=card_for(number),
+            # An empty card: pay without one (a free trial that does not need a card).
+            card=card_for(number) if number else None,
             exp_month=_int(data, "exp_month", 12) or 12,
             exp_year=_int(data, "exp_year", 2099) or 2099,
             name=_str(data, "name"),

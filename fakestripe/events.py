@@ -34,6 +34,7 @@ EVENT_TYPES = (
     "customer.subscription.deleted",
     "customer.subscription.paused",
     "customer.subscription.resumed",
+    "customer.subscription.trial_will_end",
     "customer.subscription.updated",
     "customer.updated",
     "invoice.created",

@@ -13,6 +13,7 @@ from fakestripe.charging import card_from_input
 from fakestripe.checkout_flow import (
     AuthenticationRequired,
     CardEntry,
+    card_optional,
     pay_session,
     session_email,
     success_redirect,
@@ -22,6 +23,7 @@ from fakestripe.completion import run_completion
 from fakestripe.errors import StripeError
 from fakestripe.hosted import bp, error_page, page, test_cards
 from fakestripe.money import format_amount, format_interval
+from fakestripe.periods import fmt_date
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
@@ -63,6 +65,16 @@ def _checkout_context(rt: Runtime, session: dict[str, Any]) -> dict[str, Any]:
     else:
         heading = f"Pay {rt.settings.business_name}"
     default_submit = "Save card" if setup else ("Subscribe" if subscription else "Pay")
+    trial_end = (rt.store.private(session["id"]).get("subscription_data") or {}).get("trial_end")
+    trial_note = None
+    if trial_end:
+        regular = sum(item["amount_total"] for item in items)
+        trial_note = (
+            f"Free until {fmt_date(trial_end)}, then "
+            f"{format_amount(regular, session['currency'])} {interval_label}."
+        )
+        if card_optional(session):
+            trial_note += " No card is needed for the trial."
     return {
         "session": session,
         "lines": lines,
@@ -72,6 +84,7 @@ def _checkout_context(rt: Runtime, session: dict[str, Any]) -> dict[str, Any]:
         if setup
         else format_amount(session["amount_total"], session["currency"]),
         "interval_label": interval_label if subscription else "",
+        "trial_note": trial_note,
         "known_email": session_email(rt, session),
         "submit_label": SUBMIT_LABELS.get(session["submit_type"] or "auto", default_submit)
         or default_submit,
@@ -156,9 +169,13 @@ def checkout_submit(session_id: str) -> Response:
         if refusal is not None:
             return refusal
         try:
-            card, month, year = card_from_input(
-                rt, values["card_number"], values["expiry"], values["cvc"]
-            )
+            blank = not (values["card_number"] or values["expiry"] or values["cvc"])
+            if blank and card_optional(session):
+                card, month, year = None, 0, 0
+            else:
+                card, month, year = card_from_input(
+                    rt, values["card_number"], values["expiry"], values["cvc"]
+                )
             entry = CardEntry(
                 card, month, year, values["name"].strip() or None, values["email"].strip() or None
             )

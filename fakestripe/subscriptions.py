@@ -66,9 +66,14 @@ def create_subscription(
     default_payment_method: str | None,
     description: str | None = None,
     finalize_now: bool = True,
+    trial_end: int | None = None,
+    missing_payment_method: str = "create_invoice",
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Create an ``incomplete`` subscription and its first invoice: finalized (not yet paid),
-    or left a draft with ``finalize_now=False`` (a checkout finalizes it as its next step)."""
+    or left a draft with ``finalize_now=False`` (a checkout finalizes it as its next step).
+    With ``trial_end`` it is ``trialing`` and the first invoice is free (see trials)."""
+    from fakestripe import trials
+
     currency = items[0].price["currency"]
     sub = build_subscription(
         rt,
@@ -83,6 +88,9 @@ def create_subscription(
     private.update(interval=interval, interval_count=count, cycle=1)
     start = sub["billing_cycle_anchor"]
     end = period_end(start, interval, count, 1)
+    if trial_end is not None:
+        trials.start(rt, sub, trial_end, missing_payment_method)
+        end = trial_end
     rt.store.insert(sub)
     created = [
         rt.store.insert(
@@ -104,7 +112,9 @@ def create_subscription(
         subscription=sub,
         billing_reason="subscription_create",
         lines=[
-            regular_line(rt, spec.price, item["quantity"], (start, end), item["id"])
+            (trials.trial_line if trial_end is not None else regular_line)(
+                rt, spec.price, item["quantity"], (start, end), item["id"]
+            )
             for item, spec in zip(created, items, strict=True)
         ],
         period=(start, start),

@@ -24,6 +24,7 @@ bp = Blueprint("checkout", __name__)
 
 MIN_EXPIRY = 30 * 60
 MAX_EXPIRY = 24 * 3600
+DAY = 86_400
 
 
 def _check_mode(params: dict[str, Any]) -> None:
@@ -134,16 +135,12 @@ def _resolve_line_item(
     )
 
 
-@api(bp, "/v1/checkout/sessions", "POST", CREATE)
-def create_session(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
-    _check_session_params(rt, params)
-    if params["mode"] == "setup":
-        return _setup_session(rt, params)
-    resolved = [_resolve_line_item(rt, spec, i) for i, spec in enumerate(params["line_items"])]
-    currencies = {price["currency"] for _, price, _ in resolved}
+def _check_prices(params: dict[str, Any], prices: list[dict[str, Any]]) -> str:
+    """One currency, and the kind of prices the mode takes; returns the currency."""
+    currencies = {price["currency"] for price in prices}
     if len(currencies) > 1 or ("currency" in params and params["currency"] not in currencies):
         raise invalid("All line items must use the same currency.", param="line_items")
-    recurring = [p for _, p, _ in resolved if p.get("recurring")]
+    recurring = [p for p in prices if p.get("recurring")]
     if params["mode"] == "payment" and recurring:
         raise invalid(
             "You specified `payment` mode but passed a recurring price. Either switch to "
@@ -151,7 +148,7 @@ def create_session(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
             param="line_items",
         )
     if params["mode"] == "subscription":
-        if len(recurring) != len(resolved):
+        if len(recurring) != len(prices):
             raise invalid(
                 "fakestripe only implements subscription mode with recurring prices.",
                 param="line_items",
@@ -164,21 +161,16 @@ def create_session(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
                 "Checkout does not support multiple prices with different billing intervals.",
                 param="line_items",
             )
-    currency = currencies.pop()
-    total = sum(price["unit_amount"] * quantity for _, price, quantity in resolved)
-    # Stripe's minimum charge is about 50 of the smallest unit (0.50 eur/usd, 50 jpy).
-    minimum = 50
-    if params["mode"] == "payment" and total < minimum:
-        raise invalid(
-            f"The Checkout Session's total amount due must add up to at least {minimum} "
-            f"(smallest {currency} unit).",
-            param="line_items",
-            code="amount_too_small",
-        )
+    return currencies.pop()
+
+
+def _create_items(
+    rt: Runtime,
+    resolved: list[tuple[dict[str, Any] | None, dict[str, Any], int]],
+    specs: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
     items = []
-    for (existing, price_params, quantity), spec in zip(
-        resolved, params["line_items"], strict=True
-    ):
+    for (existing, price_params, quantity), spec in zip(resolved, specs, strict=True):
         price = existing
         if price is None:
             data = spec["price_data"]
@@ -191,14 +183,66 @@ def create_session(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
             # Inline prices exist but are archived so they do not show up as catalogue prices.
             price = rt.store.insert(build_price(rt, {**price_params, "active": False}, product_id))
         items.append(build_item(rt, price, quantity))
+    return items
+
+
+@api(bp, "/v1/checkout/sessions", "POST", CREATE)
+def create_session(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
+    _check_session_params(rt, params)
+    if params["mode"] == "setup":
+        return _setup_session(rt, params)
+    resolved = [_resolve_line_item(rt, spec, i) for i, spec in enumerate(params["line_items"])]
+    currency = _check_prices(params, [price for _, price, _ in resolved])
+    total = sum(price["unit_amount"] * quantity for _, price, quantity in resolved)
+    # Stripe's minimum charge is about 50 of the smallest unit (0.50 eur/usd, 50 jpy).
+    minimum = 50
+    if params["mode"] == "payment" and total < minimum:
+        raise invalid(
+            f"The Checkout Session's total amount due must add up to at least {minimum} "
+            f"(smallest {currency} unit).",
+            param="line_items",
+            code="amount_too_small",
+        )
+    trial_end = _trial_end(rt, params.get("subscription_data") or {})
+    if trial_end is not None:
+        # Nothing is due today; the first paid period starts when the trial ends.
+        total = 0
+    elif params.get("payment_method_collection") == "if_required":
+        raise invalid(
+            "fakestripe implements payment_method_collection=if_required for free trials only.",
+            param="payment_method_collection",
+        )
+    items = _create_items(rt, resolved, params["line_items"])
     session = build_session(rt, params, amount_total=total, currency=currency)
     rt.store.insert(session)
     private = rt.store.private(session["id"])
     private["line_items"] = items
     # Used when the session is paid: every key is applied then (see checkout_flow).
     private["subscription_data"] = _kept(params.get("subscription_data"))
+    if trial_end is not None:
+        private["subscription_data"]["trial_end"] = trial_end
     private["payment_intent_data"] = _kept(params.get("payment_intent_data"))
     return rt.render(session)
+
+
+def _trial_end(rt: Runtime, data: dict[str, Any]) -> int | None:
+    """A Checkout trial: ``trial_period_days``, or a ``trial_end`` at least two days away."""
+    now = rt.now()
+    if "trial_end" in data and "trial_period_days" in data:
+        raise invalid(
+            "You may only specify one of these parameters: trial_end, trial_period_days.",
+            param="subscription_data[trial_period_days]",
+            code="parameters_exclusive",
+        )
+    if "trial_period_days" in data:
+        return now + data["trial_period_days"] * DAY
+    trial_end = data.get("trial_end")
+    if trial_end is not None and not now + 2 * DAY <= trial_end <= now + 730 * DAY:
+        raise invalid(
+            "subscription_data[trial_end] must be at least 2 days and at most 730 days away.",
+            param="subscription_data[trial_end]",
+        )
+    return trial_end
 
 
 def _setup_session(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:

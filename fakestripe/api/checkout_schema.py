@@ -21,6 +21,7 @@ from fakestripe.params import (
     endpoint,
     words,
 )
+from fakestripe.trials_schema import trial_settings_field
 
 PAYMENT_METHOD_TYPES = words(
     "acss_debit affirm afterpay_clearpay alipay alma amazon_pay au_becs_debit bacs_debit "
@@ -97,6 +98,9 @@ _SUBSCRIPTION_DATA = Hash(
     {
         "metadata": Metadata(),
         "description": Str(max_length=500),
+        "trial_period_days": Int(minimum=1, maximum=730),
+        "trial_end": Int(minimum=0),
+        "trial_settings": trial_settings_field(anchor=False),
         "billing_mode": Hash(
             {
                 "type": Str(choices=("flexible",), refused=("classic",)),
@@ -108,9 +112,6 @@ _SUBSCRIPTION_DATA = Hash(
         ),
     },
     unsupported=(
-        "trial_period_days",
-        "trial_end",
-        "trial_settings",
         "billing_cycle_anchor",
         "billing_cycle_anchor_config",
         "proration_behavior",
@@ -162,7 +163,7 @@ CREATE = endpoint(
         "expires_at": Int(minimum=0),
         "locale": Str(choices=LOCALES),
         "billing_address_collection": Str(choices=("auto",), refused=("required",)),
-        "payment_method_collection": Str(choices=("always",), refused=("if_required",)),
+        "payment_method_collection": Str(choices=("always", "if_required")),
         "submit_type": Str(choices=("auto", "book", "donate", "pay", "subscribe")),
         "ui_mode": Str(choices=("hosted_page",), refused=("embedded_page", "elements", "form")),
         "currency": Currency(),

@@ -12,11 +12,13 @@ from fakestripe.params import (
     Hash,
     Int,
     Metadata,
+    Moment,
     Range,
     Str,
     endpoint,
     list_endpoint,
 )
+from fakestripe.trials_schema import trial_settings_field
 
 PRORATION_BEHAVIORS = ("create_prorations", "always_invoice", "none")
 FEEDBACK = (
@@ -58,9 +60,8 @@ _NOT_IMPLEMENTED = (
     "payment_settings",
     "pending_invoice_item_interval",
     "transfer_data",
-    "trial_end",
+    # Prices have no trial_period_days here, so there is no plan trial to take.
     "trial_from_plan",
-    "trial_settings",
 )
 
 
@@ -156,6 +157,9 @@ CREATE = endpoint(
         "collection_method": Str(choices=("charge_automatically",), refused=("send_invoice",)),
         "automatic_tax": only_false("liability"),
         "billing_mode": billing_mode_field(),
+        "trial_end": Moment(minimum=0),
+        "trial_period_days": Int(minimum=0, maximum=730),
+        "trial_settings": trial_settings_field(),
     },
     required=("customer", "items"),
     unsupported=(
@@ -165,7 +169,6 @@ CREATE = endpoint(
         "billing_cycle_anchor_config",
         "customer_account",
         "proration_behavior",
-        "trial_period_days",
     ),
 )
 
@@ -196,6 +199,8 @@ UPDATE = endpoint(
         "off_session": Bool(),
         "collection_method": Str(choices=("charge_automatically",), refused=("send_invoice",)),
         "automatic_tax": only_false("liability"),
+        "trial_end": Moment(minimum=0),
+        "trial_settings": trial_settings_field(),
     },
     unsupported=_NOT_IMPLEMENTED,
 )

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint
 
+from fakestripe import trials
 from fakestripe.api.base import api, paginate, retrieve
 from fakestripe.api.subscription_schema import (
     CANCEL,
@@ -103,6 +104,7 @@ def create_subscription_route(rt: Runtime, params: dict[str, Any]) -> dict[str, 
     cancel_at = params.get("cancel_at")
     if cancel_at is not None and cancel_at <= rt.now():
         raise invalid("cancel_at must be in the future.", param="cancel_at")
+    trial_end = trials.trial_end_from(rt, params)
     # Only the values the stand-in implements get this far (flexible, charge_automatically).
     touch(params, "billing_mode", "automatic_tax", "collection_method")
     pm = None
@@ -111,7 +113,7 @@ def create_subscription_route(rt: Runtime, params: dict[str, Any]) -> dict[str, 
     behavior = params.get("payment_behavior", "allow_incomplete")
     off_session = params.get("off_session", False)
     charge_pm = pm or default_payment_method(rt, None, customer)
-    if behavior == "error_if_incomplete":
+    if behavior == "error_if_incomplete" and trial_end is None:
         decline = _predict_decline(rt, charge_pm, off_session=off_session)
         if decline is NO_PAYMENT_METHOD:
             raise invalid(NO_PAYMENT_METHOD.message, param="default_payment_method")
@@ -124,6 +126,8 @@ def create_subscription_route(rt: Runtime, params: dict[str, Any]) -> dict[str, 
         metadata=new_metadata(params.get("metadata")),
         default_payment_method=pm["id"] if pm else None,
         description=params.get("description"),
+        trial_end=trial_end,
+        missing_payment_method=trials.missing_pm_behavior(params),
     )
     # A zero-amount first invoice is already paid (and the subscription active).
     if invoice["status"] == "open" and behavior != "default_incomplete" and charge_pm:
@@ -267,8 +271,15 @@ def update_subscription(rt: Runtime, params: dict[str, Any], sub_id: str) -> dic
     before = rt.render(sub)
     old_cancel_at = sub["cancel_at"]
     _apply_simple_fields(rt, sub, params, pm)
+    ends_trial_now = trials.apply_update(rt, sub, params)
     if plan is None:
         reprorate_cancel_at(rt, sub, old_cancel_at, sub["cancel_at"], behavior=behavior)
+    if ends_trial_now:
+        # The trial ends now: its renewal (the first paid period) happens at once.
+        from fakestripe.billing_engine import HANDLERS
+
+        HANDLERS["renew"](rt, sub["id"])
+        return rt.render(sub)
     if plan is not None:
         apply_change(
             rt, sub, plan, proration_behavior=behavior, before=before, off_session=off_session
