@@ -136,9 +136,16 @@ def _apply_balance(rt: Runtime, invoice: dict[str, Any], customer: dict[str, Any
         amount_remaining=amount_due,
     )
     if ending != balance:
-        before = rt.render(customer)
-        customer["balance"] = ending
-        emit_updated(rt, "customer.updated", customer, before)
+        from fakestripe.balance import change
+
+        change(
+            rt,
+            customer,
+            ending - balance,
+            kind="applied_to_invoice",
+            currency=invoice["currency"],
+            invoice=invoice["id"],
+        )
 
 
 def finalize(rt: Runtime, invoice: dict[str, Any], *, recover: bool = True) -> None:
@@ -324,6 +331,21 @@ def void(rt: Runtime, invoice: dict[str, Any]) -> None:
             "You can only pass in open or uncollectible invoices. "
             f"This invoice is {invoice['status']}.",
             param="invoice",
+        )
+    ending = invoice["ending_balance"]
+    used = 0 if ending is None else ending - invoice["starting_balance"]
+    if used:
+        # The balance the invoice took (or gave) goes back.
+        from fakestripe.balance import change
+
+        customer = rt.store.require("customer", invoice["customer"])
+        change(
+            rt,
+            customer,
+            -used,
+            kind="unapplied_from_invoice",
+            currency=invoice["currency"],
+            invoice=invoice["id"],
         )
     invoice.update(status="void", next_payment_attempt=None, auto_advance=False, amount_remaining=0)
     invoice["status_transitions"]["voided_at"] = rt.now()

@@ -37,6 +37,7 @@ KIND_NAMES = {
     "invoiceitem": "invoiceitem",
     "webhook_endpoint": "webhook endpoint",
     "balance_transaction": "balance transaction",
+    "customer_balance_transaction": "customer balance transaction",
 }
 
 

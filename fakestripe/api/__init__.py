@@ -7,6 +7,7 @@ from flask import Blueprint
 
 def blueprints() -> list[Blueprint]:
     from fakestripe.api import (
+        balance,
         billing_portal,
         checkout,
         customers,
@@ -29,6 +30,7 @@ def blueprints() -> list[Blueprint]:
     return [
         module.bp
         for module in (
+            balance,
             products,
             prices,
             customers,

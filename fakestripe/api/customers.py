@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint
 
 from fakestripe.api.base import api, paginate, retrieve
+from fakestripe.balance import record
 from fakestripe.charging import attach, resolve_payment_method
 from fakestripe.errors import invalid
 from fakestripe.events import emit_updated
@@ -105,6 +106,8 @@ def create_customer(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
                 status=400,
             )
     customer = rt.store.insert(build_customer(rt, params))
+    if params.get("balance"):
+        record(rt, customer, params["balance"], kind="initial")
     rt.emit("customer.created", customer)
     if pm is not None:
         attach(rt, pm, customer["id"])
@@ -148,6 +151,9 @@ def update_customer(rt: Runtime, params: dict[str, Any], customer_id: str) -> di
                 customer["invoice_settings"][sub_key] = None if sub_value is EMPTY else sub_value
         elif key == "address":
             customer["address"] = None if value is EMPTY else address_from(value)
+        elif key == "balance":
+            if value != customer["balance"]:
+                record(rt, customer, value - customer["balance"], kind="adjustment")
         else:
             customer[key] = None if value is EMPTY else value
     emit_updated(rt, "customer.updated", customer, before)

@@ -85,6 +85,8 @@ REQUIRED_TYPES = {
     "deleted_invoiceitem",
     "billing_portal.configuration",
     "setup_intent",
+    "customer_balance_transaction",
+    "balance",
 }
 
 
@@ -327,6 +329,13 @@ def test_every_returned_object_matches_its_fixture(
         ),
     }
     everything["portal_configurations"] = get("/v1/billing_portal/configurations")
+    first_customer = get("/v1/customers")["data"][0]["id"]
+    post(
+        f"/v1/customers/{first_customer}/balance_transactions",
+        {"amount": "-500", "currency": "eur", "description": "Goodwill"},
+    )
+    everything["customer_balance"] = get(f"/v1/customers/{first_customer}/balance_transactions")
+    everything["balance"] = get("/v1/balance")
     everything["deleted_endpoint"] = post(
         f"/v1/webhook_endpoints/{everything['endpoint']['id']}", {}, "DELETE"
     )
