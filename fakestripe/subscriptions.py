@@ -126,6 +126,8 @@ def create_subscription(
     rt.emit("invoice.created", invoice)
     if finalize_now:
         finalize(rt, invoice)
+    if trial_end is not None:
+        trials.notify_if_near(rt, sub)
     return sub, invoice
 
 

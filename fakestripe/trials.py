@@ -152,6 +152,7 @@ def apply_update(rt: Runtime, sub: dict[str, Any], params: dict[str, Any]) -> bo
     now = rt.now()
     if value == "now":
         move_end(rt, sub, now)
+        send_notice(rt, sub)
         return True
     if not now < value <= now + MAX_TRIAL_DAYS * DAY:
         raise invalid(
@@ -159,4 +160,12 @@ def apply_update(rt: Runtime, sub: dict[str, Any], params: dict[str, Any]) -> bo
             param="trial_end",
         )
     move_end(rt, sub, value)
+    notify_if_near(rt, sub)
     return False
+
+
+def notify_if_near(rt: Runtime, sub: dict[str, Any]) -> None:
+    """Stripe sends ``trial_will_end`` at once when a trial starts, or is moved, with fewer
+    than three days left."""
+    if sub["status"] == "trialing" and sub["trial_end"] - NOTICE <= rt.now():
+        send_notice(rt, sub)

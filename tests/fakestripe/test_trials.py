@@ -49,7 +49,7 @@ def test_a_trial_then_the_first_paid_period(
     settle(control, receiver)
     receiver.clear()
     control.advance(to=trial_end - 3 * DAY + 60)
-    assert settle(control, receiver)[0] == "customer.subscription.trial_will_end"
+    assert "customer.subscription.trial_will_end" in settle(control, receiver)
     control.advance(to=trial_end + 60)
     paid = client.v1.subscriptions.retrieve(sub.id, params={"expand": ["latest_invoice"]})
     assert paid.status == "active"
@@ -75,9 +75,19 @@ def test_moving_and_ending_a_trial(
     later = control.now() + 20 * DAY
     moved = client.v1.subscriptions.update(sub.id, params={"trial_end": later})
     assert (moved.trial_end, moved["items"]["data"][0].current_period_end) == (later, later)
+    settle(control, receiver)
+    assert receiver.of_type("customer.subscription.trial_will_end") == []
+    # Fewer than three days left, or ended now: trial_will_end at once, as Stripe sends it.
+    soon = control.now() + 2 * DAY
+    client.v1.subscriptions.update(sub.id, params={"trial_end": soon})
+    settle(control, receiver)
+    notices = receiver.of_type("customer.subscription.trial_will_end")
+    assert [n["data"]["object"]["trial_end"] for n in notices] == [soon]
     ended = client.v1.subscriptions.update(
         sub.id, params={"trial_end": "now", "expand": ["latest_invoice"]}
     )
+    settle(control, receiver)
+    assert len(receiver.of_type("customer.subscription.trial_will_end")) == 2
     assert ended.status == "active"
     assert ended.latest_invoice.amount_paid == 600
     assert ended["items"]["data"][0].current_period_start == control.now()
