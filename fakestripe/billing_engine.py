@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from fakestripe import trials
 from fakestripe.cancellation import scheduled_cancel
+from fakestripe.discounts import end_expired, next_end
 from fakestripe.errors import invalid
 from fakestripe.events import emit_updated
 from fakestripe.invoiceitems import pending_lines
@@ -66,6 +67,9 @@ def _subscription_actions(rt: Runtime, sub: dict[str, Any]) -> list[Action]:
     pause = sub.get("pause_collection") or {}
     if pause.get("resumes_at"):
         found.append(Action(pause["resumes_at"], 1, "unpause", sub["id"]))
+    discount_end = next_end(rt, sub)
+    if discount_end is not None:
+        found.append(Action(discount_end, 1, "discount_end", sub["id"]))
     if sub["cancel_at"] is not None and sub["cancel_at"] <= end:
         return found
     found.append(Action(end, 2, "renew", sub["id"]))
@@ -327,12 +331,17 @@ def _schedule_phase(rt: Runtime, schedule_id: str) -> None:
     cross_boundary(rt, rt.store.objects["subscription_schedule"][schedule_id])
 
 
+def _discount_end(rt: Runtime, sub_id: str) -> None:
+    end_expired(rt, rt.store.objects["subscription"][sub_id])
+
+
 def _trial_will_end(rt: Runtime, sub_id: str) -> None:
     trials.send_notice(rt, rt.store.objects["subscription"][sub_id])
 
 
 HANDLERS: dict[str, Callable[[Runtime, str], None]] = {
     "trial_will_end": _trial_will_end,
+    "discount_end": _discount_end,
     "schedule_start": _schedule_start,
     "schedule_phase": _schedule_phase,
     "renew": _renew,

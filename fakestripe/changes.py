@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from fakestripe.discounts import charge_factor, paid_factor
 from fakestripe.errors import invalid
 from fakestripe.events import emit_updated
 from fakestripe.ids import new_id
@@ -118,11 +119,11 @@ def plan_change(
     reset = reset_anchor or interval != (private["interval"], private["interval_count"])
     plan = ChangePlan(at, (start, end), all_changes, reset, interval)
     if proration_behavior != "none":
-        plan.proration_lines = _prorations(rt, plan)
+        plan.proration_lines = _prorations(rt, sub, plan)
     return plan
 
 
-def _prorations(rt: Runtime, plan: ChangePlan) -> list[LineSpec]:
+def _prorations(rt: Runtime, sub: dict[str, Any], plan: ChangePlan) -> list[LineSpec]:
     start, end = plan.period
     if end <= start or plan.at >= end:
         return []
@@ -146,7 +147,7 @@ def _prorations(rt: Runtime, plan: ChangePlan) -> list[LineSpec]:
                     rt,
                     change.old_price,
                     change.old_quantity,
-                    fraction=-fraction,
+                    fraction=-fraction * paid_factor(rt, sub, item_id),
                     template=f"Unused time on {{name}} after {when}",
                     period=(plan.at, end),
                     item_id=item_id,
@@ -158,7 +159,7 @@ def _prorations(rt: Runtime, plan: ChangePlan) -> list[LineSpec]:
                     rt,
                     change.new_price,
                     change.new_quantity,
-                    fraction=fraction,
+                    fraction=fraction * charge_factor(rt, sub),
                     template=f"Remaining time on {{name}} after {when}",
                     period=(plan.at, end),
                     item_id=item_id,
@@ -203,7 +204,7 @@ def unused_time_credits(rt: Runtime, sub: dict[str, Any], *, since: int) -> list
             rt,
             rt.store.get("price", item["price"]),
             item["quantity"],
-            fraction=-fraction,
+            fraction=-fraction * paid_factor(rt, sub, item["id"]),
             template=f"Unused time on {{name}} after {fmt_date(since)}",
             period=(since, end),
             item_id=item["id"],
@@ -223,7 +224,7 @@ def remaining_time_charges(rt: Runtime, sub: dict[str, Any], *, since: int) -> l
             rt,
             rt.store.get("price", item["price"]),
             item["quantity"],
-            fraction=fraction,
+            fraction=fraction * charge_factor(rt, sub),
             template=f"Remaining time on {{name}} after {fmt_date(since)}",
             period=(since, end),
             item_id=item["id"],

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from fakestripe import checkout_discounts
 from fakestripe.charging import attach
 from fakestripe.invoicing import activate_subscription, apply_payment, finalize
 from fakestripe.objects.checkout import customer_details
@@ -157,6 +158,7 @@ def _subscribe(rt: Runtime, session: dict[str, Any], state: dict[str, Any]) -> N
         finalize_now=False,
         trial_end=subscription_data.get("trial_end"),
         missing_payment_method=settings.get("missing_payment_method", "create_invoice"),
+        discounts=checkout_discounts.redeemable(rt, session),
     )
     session.update(subscription=sub["id"], invoice=invoice["id"])
 
@@ -182,6 +184,7 @@ def _activate(rt: Runtime, session: dict[str, Any], state: dict[str, Any]) -> No
 
 def _complete_payment(rt: Runtime, session: dict[str, Any], state: dict[str, Any]) -> None:
     _complete_session(rt, session, state)
+    checkout_discounts.redeem_on_payment(rt, session)
     rt.emit("checkout.session.completed", session)
 
 

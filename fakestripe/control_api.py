@@ -19,6 +19,7 @@ from fakestripe.charging import close_dispute, open_dispute
 from fakestripe.checkout_flow import (
     AuthenticationRequired,
     CardEntry,
+    ensure_open,
     pay_session,
     success_redirect,
 )
@@ -252,8 +253,14 @@ def pay_checkout_session(session_id: str) -> Response:
     step_seconds = (
         float(_int(data, "step_ms", int(rt.settings.checkout_step_seconds * 1000)) or 0) / 1000
     )
+    promotion_code = _str(data, "promotion_code")
     with rt.store.lock:
         session = rt.store.require("checkout.session", session_id)
+        if promotion_code is not None:
+            from fakestripe.checkout_discounts import apply_code
+
+            ensure_open(rt, session)
+            apply_code(rt, session, promotion_code)
         entry = CardEntry(
             # An empty card: pay without one (a free trial that does not need a card).
             card=card_for(number) if number else None,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Response, redirect, request, url_for
 
+from fakestripe import checkout_discounts
 from fakestripe.api.base import runtime
 from fakestripe.cards import card_for
 from fakestripe.charging import card_from_input
@@ -52,7 +53,7 @@ def _checkout_context(rt: Runtime, session: dict[str, Any]) -> dict[str, Any]:
             {
                 "name": names[-1],
                 "quantity": item["quantity"],
-                "amount": format_amount(item["amount_total"], item["currency"]),
+                "amount": format_amount(item["amount_subtotal"], item["currency"]),
                 "detail": interval.capitalize() if interval else None,
             }
         )
@@ -90,6 +91,22 @@ def _checkout_context(rt: Runtime, session: dict[str, Any]) -> dict[str, Any]:
         or default_submit,
         "test_cards": test_cards(),
         "action": url_for("hosted.checkout_submit", session_id=session["id"]),
+        **_discount_context(rt, session),
+    }
+
+
+def _discount_context(rt: Runtime, session: dict[str, Any]) -> dict[str, Any]:
+    discount = checkout_discounts.summary(rt, session)
+    return {
+        "discount": {
+            "label": discount["label"],
+            "amount": format_amount(-discount["amount"], session["currency"]),
+        }
+        if discount
+        else None,
+        "promo_action": url_for("hosted.checkout_promotion_code", session_id=session["id"])
+        if session.get("allow_promotion_codes") and not discount
+        else None,
     }
 
 
@@ -200,6 +217,27 @@ def checkout_submit(session_id: str) -> Response:
         except StripeError as exc:
             return _render_form_error(rt, session, exc, values)
     return _completed(rt, session)
+
+
+@bp.post("/c/pay/<session_id>/promotion_code")
+def checkout_promotion_code(session_id: str) -> Response:
+    rt = runtime()
+    with rt.store.lock:
+        session, refusal = _open_session(rt, session_id)
+        if refusal is not None:
+            return refusal
+        try:
+            checkout_discounts.apply_code(rt, session, request.form.get("code", "")[:500])
+        except StripeError as exc:
+            return page(
+                "checkout.html",
+                422,
+                values={},
+                error=exc.message,
+                error_param="promotion_code",
+                **_checkout_context(rt, session),
+            )
+    return redirect(url_for("hosted.checkout_page", session_id=session_id), code=303)
 
 
 def _completed(rt: Runtime, session: dict[str, Any]) -> Response:

@@ -113,6 +113,10 @@ def create_invoice(
         for spec in lines
     ]
     set_invoice_lines(invoice, built)
+    if subscription is not None:
+        from fakestripe.discounts import active, apply_to_invoice
+
+        apply_to_invoice(rt, invoice, active(rt, subscription, at=max(period[0], rt.now())))
     if not preview:
         claim_items(rt, invoice, lines)
     if store:
@@ -165,6 +169,9 @@ def finalize(rt: Runtime, invoice: dict[str, Any], *, recover: bool = True) -> N
     invoice["status_transitions"]["finalized_at"] = now
     rt.store.mark_dirty()
     rt.emit("invoice.finalized", invoice)
+    from fakestripe.discounts import use_up
+
+    use_up(rt, invoice)
     if invoice["amount_due"] == 0:
         mark_paid(rt, invoice, recover=recover)
 

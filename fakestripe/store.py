@@ -38,6 +38,7 @@ KIND_NAMES = {
     "webhook_endpoint": "webhook endpoint",
     "balance_transaction": "balance transaction",
     "customer_balance_transaction": "customer balance transaction",
+    "promotion_code": "promotion code",
 }
 
 

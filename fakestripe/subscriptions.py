@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,9 @@ from fakestripe.periods import period_end
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
+
+# A coupon and the promotion code it came through, if any.
+Redeemable = tuple[dict[str, Any], dict[str, Any] | None]
 
 LIVE_STATUSES = ("active", "past_due", "unpaid", "trialing", "incomplete")
 
@@ -68,10 +72,13 @@ def create_subscription(
     finalize_now: bool = True,
     trial_end: int | None = None,
     missing_payment_method: str = "create_invoice",
+    discounts: Sequence[Redeemable] = (),
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Create an ``incomplete`` subscription and its first invoice: finalized (not yet paid),
     or left a draft with ``finalize_now=False`` (a checkout finalizes it as its next step).
-    With ``trial_end`` it is ``trialing`` and the first invoice is free (see trials)."""
+    With ``trial_end`` it is ``trialing`` and the first invoice is free (see trials).
+    ``discounts``: (coupon, promotion code) pairs, already checked, redeemed on it."""
+    from fakestripe import discounts as discounting
     from fakestripe import trials
 
     currency = items[0].price["currency"]
@@ -92,6 +99,12 @@ def create_subscription(
         trials.start(rt, sub, trial_end, missing_payment_method)
         end = trial_end
     rt.store.insert(sub)
+    redeemed = [
+        discounting.redeem(rt, coupon, promo, customer=customer["id"], subscription=sub["id"])
+        for coupon, promo in discounts
+    ]
+    for discount in redeemed:
+        discounting.attach(rt, sub, discount)
     created = [
         rt.store.insert(
             build_subscription_item(
@@ -122,6 +135,8 @@ def create_subscription(
     )
     sub["latest_invoice"] = invoice["id"]
     rt.emit("customer.subscription.created", sub)
+    for discount in redeemed:
+        rt.emit("customer.discount.created", discount)
     rt.store.insert(invoice)
     rt.emit("invoice.created", invoice)
     if finalize_now:

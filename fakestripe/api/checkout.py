@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint
 
+from fakestripe import checkout_discounts
 from fakestripe.api.base import api, paginate, retrieve
 from fakestripe.api.checkout_schema import CREATE
 from fakestripe.checkout_flow import expire_session
@@ -61,6 +62,7 @@ def _check_mode(params: dict[str, Any]) -> None:
 
 def _check_session_params(rt: Runtime, params: dict[str, Any]) -> None:
     _check_mode(params)
+    checkout_discounts.check_params(params)
     if "success_url" not in params:
         raise invalid(
             "Missing required param: success_url.", param="success_url", code="parameter_missing"
@@ -222,6 +224,7 @@ def create_session(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
     if trial_end is not None:
         private["subscription_data"]["trial_end"] = trial_end
     private["payment_intent_data"] = _kept(params.get("payment_intent_data"))
+    checkout_discounts.start(rt, session, params)
     return rt.render(session)
 
 

@@ -176,6 +176,11 @@ CREATE = endpoint(
         "managed_payments": only_false(),
         "invoice_creation": only_false("invoice_data"),
         "tax_id_collection": only_false("required"),
+        "allow_promotion_codes": Bool(),
+        "discounts": Array(
+            Hash({"coupon": Str(max_length=255), "promotion_code": Str(max_length=255)}),
+            max_items=1,
+        ),
         "payment_method_types": Gone(
             "The `payment_method_types` parameter is no longer supported on this API version. "
             "Use `allowed_payment_method_types` or `excluded_payment_method_types` instead.",
@@ -184,8 +189,6 @@ CREATE = endpoint(
     },
     required=("mode",),
     unsupported=(
-        "allow_promotion_codes",
-        "discounts",
         "after_expiration",
         "branding_settings",
         "consent_collection",

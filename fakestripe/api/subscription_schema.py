@@ -4,6 +4,7 @@ value Stripe accepts there, refused."""
 from __future__ import annotations
 
 from fakestripe.api.checkout_schema import only_false
+from fakestripe.api.subscription_discounts import discounts_field
 from fakestripe.params import (
     Amount,
     Array,
@@ -54,7 +55,6 @@ _NOT_IMPLEMENTED = (
     "days_until_due",
     "default_source",
     "default_tax_rates",
-    "discounts",
     "invoice_settings",
     "on_behalf_of",
     "payment_settings",
@@ -159,6 +159,7 @@ CREATE = endpoint(
         "billing_mode": billing_mode_field(),
         "trial_end": Moment(minimum=0),
         "trial_period_days": Int(minimum=0, maximum=730),
+        "discounts": discounts_field(update=False),
         "trial_settings": trial_settings_field(),
     },
     required=("customer", "items"),
@@ -200,6 +201,7 @@ UPDATE = endpoint(
         "collection_method": Str(choices=("charge_automatically",), refused=("send_invoice",)),
         "automatic_tax": only_false("liability"),
         "trial_end": Moment(minimum=0),
+        "discounts": discounts_field(update=True),
         "trial_settings": trial_settings_field(),
     },
     unsupported=_NOT_IMPLEMENTED,

@@ -8,6 +8,7 @@ from flask import Blueprint
 
 from fakestripe import trials
 from fakestripe.api.base import api, paginate, retrieve
+from fakestripe.api.subscription_discounts import resolve_entries, set_discounts
 from fakestripe.api.subscription_schema import (
     CANCEL,
     CREATE,
@@ -105,6 +106,12 @@ def create_subscription_route(rt: Runtime, params: dict[str, Any]) -> dict[str, 
     if cancel_at is not None and cancel_at <= rt.now():
         raise invalid("cancel_at must be in the future.", param="cancel_at")
     trial_end = trials.trial_end_from(rt, params)
+    _, redeem = resolve_entries(
+        rt,
+        params.get("discounts") or [],
+        customer=customer["id"],
+        currency=items[0].price["currency"],
+    )
     # Only the values the stand-in implements get this far (flexible, charge_automatically).
     touch(params, "billing_mode", "automatic_tax", "collection_method")
     pm = None
@@ -128,6 +135,7 @@ def create_subscription_route(rt: Runtime, params: dict[str, Any]) -> dict[str, 
         description=params.get("description"),
         trial_end=trial_end,
         missing_payment_method=trials.missing_pm_behavior(params),
+        discounts=redeem,
     )
     # A zero-amount first invoice is already paid (and the subscription active).
     if invoice["status"] == "open" and behavior != "default_incomplete" and charge_pm:
@@ -270,6 +278,8 @@ def update_subscription(rt: Runtime, params: dict[str, Any], sub_id: str) -> dic
                 raise decline_error(decline)
     before = rt.render(sub)
     old_cancel_at = sub["cancel_at"]
+    if "discounts" in params:
+        set_discounts(rt, sub, params["discounts"])
     _apply_simple_fields(rt, sub, params, pm)
     ends_trial_now = trials.apply_update(rt, sub, params)
     if plan is None:

@@ -87,6 +87,11 @@ REQUIRED_TYPES = {
     "setup_intent",
     "customer_balance_transaction",
     "balance",
+    "coupon",
+    "deleted_coupon",
+    "promotion_code",
+    "discount",
+    "deleted_discount",
 }
 
 
@@ -336,6 +341,22 @@ def test_every_returned_object_matches_its_fixture(
     )
     everything["customer_balance"] = get(f"/v1/customers/{first_customer}/balance_transactions")
     everything["balance"] = get("/v1/balance")
+    coupon = post("/v1/coupons", {"percent_off": "20", "duration": "forever", "name": "Friends"})
+    post("/v1/promotion_codes", {"promotion[type]": "coupon", "promotion[coupon]": coupon["id"]})
+    discounted = post(
+        f"/v1/subscriptions/{ids['fresh']}",
+        {"discounts[0][coupon]": coupon["id"], "expand[]": "discounts"},
+    )
+    everything["discounted"] = discounted
+    everything["discounted_preview"] = post(
+        "/v1/invoices/create_preview", {"subscription": ids["fresh"]}
+    )
+    everything["promotion_codes"] = get("/v1/promotion_codes")
+    everything["coupons"] = get("/v1/coupons")
+    everything["deleted_discount"] = post(
+        f"/v1/subscriptions/{ids['fresh']}/discount", {}, "DELETE"
+    )
+    everything["deleted_coupon"] = post(f"/v1/coupons/{coupon['id']}", {}, "DELETE")
     everything["deleted_endpoint"] = post(
         f"/v1/webhook_endpoints/{everything['endpoint']['id']}", {}, "DELETE"
     )

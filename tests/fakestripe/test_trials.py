@@ -58,6 +58,7 @@ def test_a_trial_then_the_first_paid_period(
     item = paid["items"]["data"][0]
     assert item.current_period_start == trial_end
     assert item.current_period_end > trial_end + 27 * DAY
+    settle(control, receiver)
     update = next(
         e for e in receiver.of_type("customer.subscription.updated") if e["created"] == trial_end
     )
