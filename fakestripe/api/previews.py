@@ -8,7 +8,8 @@ from flask import Blueprint
 
 from fakestripe.api.base import api
 from fakestripe.api.checkout_schema import only_false
-from fakestripe.api.subscription_schedules import phase_field, phase_specs
+from fakestripe.api.schedule_schema import phase_field
+from fakestripe.api.subscription_schedules import phase_specs
 from fakestripe.api.subscription_schema import (
     CANCEL_AT_WORDS,
     PRORATION_BEHAVIORS,
