@@ -35,6 +35,7 @@ from fakestripe.pausing import RESUMPTION_EXPIRY, expire_resumption
 from fakestripe.periods import DAY, period_end
 from fakestripe.schedules import begin, cross_boundary, next_boundary
 from fakestripe.subscriptions import current_period, next_period_end
+from fakestripe.test_clocks import owns_action
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
@@ -120,16 +121,17 @@ def _actions(rt: Runtime) -> list[Action]:
     return found
 
 
-def next_due(rt: Runtime, until: int) -> Action | None:
-    due = [a for a in _actions(rt) if a.at <= until]
+def next_due(rt: Runtime, until: int, clock_id: str | None = None) -> Action | None:
+    due = [a for a in _actions(rt) if a.at <= until and owns_action(rt, a.object_id, clock_id)]
     return min(due) if due else None
 
 
-def process_due(rt: Runtime, until: int) -> list[dict[str, Any]]:
-    """Run every action due at or before ``until``, earliest first. Caller holds the lock."""
+def process_due(rt: Runtime, until: int, clock_id: str | None = None) -> list[dict[str, Any]]:
+    """Run every action due at or before ``until``, earliest first: of the objects on the test
+    clock ``clock_id``, or (None) of all others. Caller holds the lock."""
     done: list[dict[str, Any]] = []
     for _ in range(MAX_STEPS):
-        action = next_due(rt, until)
+        action = next_due(rt, until, clock_id)
         if action is None:
             return done
         with rt.store.clock.frozen_at(max(action.at, 0)):

@@ -27,6 +27,8 @@ from fakestripe.completion import run_completion
 from fakestripe.errors import invalid
 from fakestripe.events import endpoint_wants
 from fakestripe.objects.misc import build_webhook_endpoint
+from fakestripe.test_clocks import clock_for
+from fakestripe.test_clocks import scope as clock_scope
 from fakestripe.webhooks import RELEASE_ORDERS
 
 if TYPE_CHECKING:
@@ -256,24 +258,27 @@ def pay_checkout_session(session_id: str) -> Response:
     promotion_code = _str(data, "promotion_code")
     with rt.store.lock:
         session = rt.store.require("checkout.session", session_id)
-        if promotion_code is not None:
-            from fakestripe.checkout_discounts import apply_code
+        clock = clock_for(rt, [session["customer"]])
+    with clock_scope(rt, clock):
+        with rt.store.lock:
+            if promotion_code is not None:
+                from fakestripe.checkout_discounts import apply_code
 
-            ensure_open(rt, session)
-            apply_code(rt, session, promotion_code)
-        entry = CardEntry(
-            # An empty card: pay without one (a free trial that does not need a card).
-            card=card_for(number) if number else None,
-            exp_month=_int(data, "exp_month", 12) or 12,
-            exp_year=_int(data, "exp_year", 2099) or 2099,
-            name=_str(data, "name"),
-            email=_str(data, "email"),
-        )
-        try:
-            pay_session(rt, session, entry, authentication=None)
-        except AuthenticationRequired:
-            pay_session(rt, session, entry, authentication=authenticate)
-    run_completion(rt, session_id, step_seconds=step_seconds)
+                ensure_open(rt, session)
+                apply_code(rt, session, promotion_code)
+            entry = CardEntry(
+                # An empty card: pay without one (a free trial that does not need a card).
+                card=card_for(number) if number else None,
+                exp_month=_int(data, "exp_month", 12) or 12,
+                exp_year=_int(data, "exp_year", 2099) or 2099,
+                name=_str(data, "name"),
+                email=_str(data, "email"),
+            )
+            try:
+                pay_session(rt, session, entry, authentication=None)
+            except AuthenticationRequired:
+                pay_session(rt, session, entry, authentication=authenticate)
+        run_completion(rt, session_id, step_seconds=step_seconds)
     with rt.store.lock:
         return json_response(
             {"session": rt.render(session), "redirect_url": success_redirect(session)}

@@ -6,9 +6,10 @@ people can use them in any browser. Every POST answers with a redirect or a re-r
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from typing import Any
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, g, render_template, request
 
 from fakestripe.api.base import runtime
 from fakestripe.cards import CARDS
@@ -16,6 +17,29 @@ from fakestripe.money import format_amount
 from fakestripe.periods import fmt_date
 
 bp = Blueprint("hosted", __name__)
+
+
+@bp.before_request
+def _enter_test_clock() -> None:
+    """A page about an object on a test clock runs in the clock's time."""
+    from fakestripe.portal import session_for_token
+    from fakestripe.test_clocks import clock_for, scope
+
+    rt = runtime()
+    args = dict(request.view_args or {})
+    with rt.store.lock:
+        token = args.pop("token", None)
+        session = session_for_token(rt, token) if token else None
+        clock = clock_for(rt, [*args.values(), session["customer"] if session else None])
+    g.clock_stack = ExitStack()
+    g.clock_stack.enter_context(scope(rt, clock))
+
+
+@bp.teardown_request
+def _leave_test_clock(exc: BaseException | None) -> None:
+    stack = g.pop("clock_stack", None)
+    if stack is not None:
+        stack.close()
 
 
 def page(template: str, status: int = 200, **context: Any) -> Response:

@@ -34,6 +34,7 @@ def build_invoice_item(
         amount=spec.amount,
         currency=price["currency"],
         customer=customer,
+        test_clock=(rt.store.get("customer", customer) or {}).get("test_clock"),
         date=rt.now(),
         description=spec.description,
         discountable=(not spec.proration) if discountable is None else discountable,

@@ -39,6 +39,7 @@ KIND_NAMES = {
     "balance_transaction": "balance transaction",
     "customer_balance_transaction": "customer balance transaction",
     "promotion_code": "promotion code",
+    "test_helpers.test_clock": "test_clock",
 }
 
 

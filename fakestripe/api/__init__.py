@@ -26,6 +26,7 @@ def blueprints() -> list[Blueprint]:
         subscription_discounts,
         subscription_schedules,
         subscriptions,
+        test_clocks,
         webhook_endpoints,
     )
 
@@ -51,6 +52,7 @@ def blueprints() -> list[Blueprint]:
             disputes,
             billing_portal,
             events,
+            test_clocks,
             webhook_endpoints,
         )
     ]

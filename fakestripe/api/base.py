@@ -20,6 +20,8 @@ from fakestripe.expand import expand
 from fakestripe.form import parse_form
 from fakestripe.objects import list_object
 from fakestripe.params import Hash, in_range
+from fakestripe.test_clocks import request_clock
+from fakestripe.test_clocks import scope as clock_scope
 from fakestripe.tracking import Params
 
 if TYPE_CHECKING:
@@ -165,8 +167,9 @@ def api(bp: Blueprint, rule: str, method: str, spec: Hash) -> Callable[[Handler]
                         )
                 params = spec.check(raw, "")
                 expand_paths = params.pop("expand", [])
+                clock = request_clock(rt, path_args, raw)
                 try:
-                    with request_scope(RequestInfo(g.request_id, key)):
+                    with request_scope(RequestInfo(g.request_id, key)), clock_scope(rt, clock):
                         result = handler(rt, params, **path_args)
                         _refuse_unread(params)
                         if expand_paths:

@@ -79,8 +79,12 @@ def _fields(update: bool) -> dict[str, Any]:
 
 
 CREATE = endpoint(
-    {**_fields(update=False), "payment_method": Str(max_length=255)},
-    unsupported=(*_UNSUPPORTED, "tax_id_data", "test_clock"),
+    {
+        **_fields(update=False),
+        "payment_method": Str(max_length=255),
+        "test_clock": Str(max_length=255),
+    },
+    unsupported=(*_UNSUPPORTED, "tax_id_data"),
 )
 
 
@@ -105,7 +109,12 @@ def create_customer(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
                 param="invoice_settings[default_payment_method]",
                 status=400,
             )
-    customer = rt.store.insert(build_customer(rt, params))
+    clock = params.get("test_clock")
+    if clock is not None:
+        rt.store.require("test_helpers.test_clock", clock, param="test_clock", status=400)
+    customer = build_customer(rt, params)
+    customer["test_clock"] = clock
+    rt.store.insert(customer)
     if params.get("balance"):
         record(rt, customer, params["balance"], kind="initial")
     rt.emit("customer.created", customer)
@@ -161,22 +170,32 @@ def update_customer(rt: Runtime, params: dict[str, Any], customer_id: str) -> di
     return rt.render(customer)
 
 
-LIST = list_endpoint({"email": Str(max_length=512)}, unsupported=("test_clock",))
+LIST = list_endpoint({"email": Str(max_length=512), "test_clock": Str(max_length=255)})
 
 
 @api(bp, "/v1/customers", "GET", LIST)
 def list_customers(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
-    email = params.get("email")
+    email, clock = params.get("email"), params.get("test_clock")
     # Stripe's email filter is case-sensitive.
-    items = rt.store.all("customer", lambda c: email is None or c["email"] == email)
+    items = rt.store.all(
+        "customer",
+        lambda c: (
+            (email is None or c["email"] == email) and (clock is None or c["test_clock"] == clock)
+        ),
+    )
     return paginate(rt, items, params, "/v1/customers")
 
 
 @api(bp, "/v1/customers/<customer_id>", "DELETE", endpoint(expand=False))
 def delete_customer(rt: Runtime, params: dict[str, Any], customer_id: str) -> dict[str, Any]:
+    return remove_customer(rt, rt.store.require("customer", customer_id))
+
+
+def remove_customer(rt: Runtime, customer: dict[str, Any]) -> dict[str, Any]:
+    """Delete a customer, cancelling its subscriptions first."""
     from fakestripe.cancellation import cancel_now
 
-    customer = rt.store.require("customer", customer_id)
+    customer_id = customer["id"]
     for sub in rt.store.all("subscription", lambda s: s["customer"] == customer_id):
         if sub["status"] not in {"canceled", "incomplete_expired"}:
             cancel_now(rt, sub, reason="cancellation_requested")

@@ -135,8 +135,9 @@ LIST = list_endpoint(
         "collection_method": Str(choices=("charge_automatically", "send_invoice")),
         "current_period_end": Range(),
         "current_period_start": Range(),
+        "test_clock": Str(max_length=255),
     },
-    unsupported=("test_clock", "plan", "automatic_tax", "customer_account"),
+    unsupported=("plan", "automatic_tax", "customer_account"),
 )
 
 CREATE = endpoint(

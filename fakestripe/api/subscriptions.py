@@ -63,7 +63,7 @@ def list_subscriptions(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
             return sub["status"] in {"canceled", "incomplete_expired"}
         return sub["status"] == status
 
-    f = wanted(params, "customer", "collection_method")
+    f = wanted(params, "customer", "collection_method", "test_clock")
 
     def keep(sub: dict[str, Any]) -> bool:
         if not all(sub[k] == v for k, v in f.items()):

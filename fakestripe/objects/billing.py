@@ -13,6 +13,12 @@ if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
 
 
+def _clock(rt: Runtime, customer_id: str) -> str | None:
+    """The test clock of the customer (objects of a customer on a clock name it too)."""
+    customer = rt.store.get("customer", customer_id)
+    return customer.get("test_clock") if customer else None
+
+
 def build_subscription(
     rt: Runtime,
     *,
@@ -35,6 +41,7 @@ def build_subscription(
         created=now,
         currency=currency,
         customer=customer,
+        test_clock=_clock(rt, customer),
         default_payment_method=default_payment_method,
         description=description,
         invoice_settings=shape("subscription", "invoice_settings", issuer={"type": "self"}),
@@ -211,6 +218,7 @@ def build_invoice(
         created=rt.now(),
         currency=currency,
         customer=customer["id"],
+        test_clock=customer.get("test_clock"),
         customer_address=customer["address"],
         customer_email=customer["email"],
         customer_name=customer["name"],

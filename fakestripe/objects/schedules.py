@@ -27,6 +27,7 @@ def build_schedule(
         id=new_id("sub_sched"),
         created=rt.now(),
         customer=customer,
+        test_clock=(rt.store.get("customer", customer) or {}).get("test_clock"),
         default_settings=shape(
             "subscription_schedule",
             "default_settings",

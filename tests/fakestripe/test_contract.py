@@ -92,6 +92,8 @@ REQUIRED_TYPES = {
     "promotion_code",
     "discount",
     "deleted_discount",
+    "test_helpers.test_clock",
+    "deleted_test_helpers.test_clock",
 }
 
 
@@ -357,6 +359,13 @@ def test_every_returned_object_matches_its_fixture(
         f"/v1/subscriptions/{ids['fresh']}/discount", {}, "DELETE"
     )
     everything["deleted_coupon"] = post(f"/v1/coupons/{coupon['id']}", {}, "DELETE")
+    clock = post("/v1/test_helpers/test_clocks", {"frozen_time": str(control.now())})
+    everything["advancing_clock"] = post(
+        f"/v1/test_helpers/test_clocks/{clock['id']}/advance",
+        {"frozen_time": str(control.now() + 3600)},
+    )
+    everything["clocks"] = get("/v1/test_helpers/test_clocks")
+    everything["deleted_clock"] = post(f"/v1/test_helpers/test_clocks/{clock['id']}", {}, "DELETE")
     everything["deleted_endpoint"] = post(
         f"/v1/webhook_endpoints/{everything['endpoint']['id']}", {}, "DELETE"
     )
