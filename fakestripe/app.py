@@ -27,7 +27,7 @@ def is_hosted(path: str) -> bool:
 
 
 def create_app(rt: Runtime) -> Flask:
-    from fakestripe import control_api, hosted
+    from fakestripe import control_api, hosted, hosted_checkout, hosted_portal  # noqa: F401
 
     app = Flask(
         "fakestripe",

@@ -31,6 +31,8 @@ _DECLINES = {
         "card_declined", "insufficient_funds", "Your card has insufficient funds."
     ),
     "expired_card": Decline("expired_card", "expired_card", "Your card has expired."),
+    "stolen_card": Decline("card_declined", "stolen_card", "Your card was declined."),
+    "lost_card": Decline("card_declined", "lost_card", "Your card was declined."),
     "incorrect_cvc": Decline(
         "incorrect_cvc", "incorrect_cvc", "Your card's security code is incorrect."
     ),
@@ -100,6 +102,22 @@ CARDS: dict[str, TestCard] = {
             "decline",
             "expired_card",
             tokens=("pm_card_chargeDeclinedExpiredCard",),
+        ),
+        TestCard(
+            "4000000000009979",
+            "visa",
+            "Declined (stolen_card)",
+            "decline",
+            "stolen_card",
+            tokens=("pm_card_visa_chargeDeclinedStolenCard",),
+        ),
+        TestCard(
+            "4000000000009987",
+            "visa",
+            "Declined (lost_card)",
+            "decline",
+            "lost_card",
+            tokens=("pm_card_visa_chargeDeclinedLostCard",),
         ),
         TestCard(
             "4000000000000127",

@@ -114,6 +114,8 @@ def create_payment_intent(
     payment_method: str | None = None,
     receipt_email: str | None = None,
     setup_future_usage: str | None = None,
+    statement_descriptor: str | None = None,
+    statement_descriptor_suffix: str | None = None,
 ) -> dict[str, Any]:
     pi = build_payment_intent(
         rt,
@@ -125,6 +127,8 @@ def create_payment_intent(
         payment_method=payment_method,
         receipt_email=receipt_email,
         setup_future_usage=setup_future_usage,
+        statement_descriptor=statement_descriptor,
+        statement_descriptor_suffix=statement_descriptor_suffix,
     )
     rt.store.insert(pi)
     rt.emit("payment_intent.created", pi)

@@ -107,6 +107,12 @@ def add_server_options(parser: argparse.ArgumentParser) -> None:
         help="what happens to a subscription after the last failed retry",
     )
     add(
+        "--invoice-after-retries",
+        choices=("open", "uncollectible"),
+        default=defaults.invoice_after_retries,
+        help="the invoice after the last failed retry (default %(default)s)",
+    )
+    add(
         "--portal-proration-behavior",
         choices=("create_prorations", "always_invoice", "none"),
         default=defaults.portal_proration_behavior,
@@ -118,6 +124,12 @@ def add_server_options(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=defaults.tick_seconds,
         help="how often real time is checked for due renewals; 0 disables",
+    )
+    add(
+        "--checkout-step-seconds",
+        type=float,
+        default=defaults.checkout_step_seconds,
+        help="real time between the steps that complete a paid checkout (default %(default)s)",
     )
     add("--threads", type=int, default=defaults.threads)
     add("--quiet", action="store_true", help="do not log each request")
@@ -142,10 +154,12 @@ def settings_from(args: argparse.Namespace) -> Settings:
         upcoming_days=args.upcoming_days,
         payment_retry_days=args.payment_retry_days,
         retries_exhausted=args.retries_exhausted,
+        invoice_after_retries=args.invoice_after_retries,
         portal_proration_behavior=args.portal_proration_behavior,
         fee_percent=args.fee_percent,
         fee_fixed=args.fee_fixed,
         tick_seconds=args.tick_seconds,
+        checkout_step_seconds=max(0.0, args.checkout_step_seconds),
         threads=args.threads,
         log_requests=not args.quiet,
     )

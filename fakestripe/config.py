@@ -24,9 +24,13 @@ class Settings:
     upcoming_days: int = 3
     payment_retry_days: tuple[int, ...] = (3, 5, 7)
     retries_exhausted: str = "cancel"
+    # The invoice after the last failed retry: left `open`, or marked `uncollectible`.
+    invoice_after_retries: str = "open"
     portal_proration_behavior: str = "create_prorations"
     fee_percent: float = 1.5
     fee_fixed: int = 25
+    # Real time between the steps of a paid checkout's completion (see fakestripe.completion).
+    checkout_step_seconds: float = 0.05
     # How often real time passing is checked for due renewals/expiries (0 disables).
     tick_seconds: float = 1.0
     threads: int = 8

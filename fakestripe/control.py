@@ -98,14 +98,34 @@ class FakeStripeControl:
         email: str | None = None,
         name: str | None = None,
         authenticate: str | None = None,
+        step_seconds: float | None = None,
+        promotion_code: str | None = None,
     ) -> dict[str, Any]:
-        """Complete a session as the hosted page would. Declines raise FakeStripeControlError
-        (status 402, ``error.code`` ``card_declined`` ...). ``authenticate`` answers a 3-D
-        Secure challenge: "approve" (default) or "decline"."""
-        return self._post(
-            f"/_control/checkout_sessions/{session_id}/pay",
-            {"card": card, "email": email, "name": name, "authenticate": authenticate},
-        )
+        """Pay a session as the hosted page would, and wait until it is complete. Declines
+        raise FakeStripeControlError (status 402, ``error.code`` ``card_declined`` ...).
+        ``authenticate`` answers a 3-D Secure challenge: "approve" (default) or "decline".
+        ``step_seconds``: real time between the completion's steps (the server's
+        ``--checkout-step-seconds`` by default), for tests that watch the states in between.
+        ``promotion_code``: entered on the page first (``allow_promotion_codes``)."""
+        body: dict[str, Any] = {
+            "card": card,
+            "email": email,
+            "name": name,
+            "authenticate": authenticate,
+        }
+        if step_seconds is not None:
+            body["step_ms"] = round(step_seconds * 1000)
+        if promotion_code is not None:
+            body["promotion_code"] = promotion_code
+        return self._post(f"/_control/checkout_sessions/{session_id}/pay", body)
+
+    def settings(self, **changes: Any) -> dict[str, Any]:
+        """Read, or change, the billing settings: ``payment_retry_days=[1, 3]``,
+        ``retries_exhausted="unpaid"``, ``invoice_after_retries="uncollectible"``,
+        ``upcoming_days=7``, ``portal_proration_behavior="none"`` (``reset()`` restores)."""
+        if not changes:
+            return self.request("GET", "/_control/settings")
+        return self._post("/_control/settings", changes)
 
     # --- webhooks ---------------------------------------------------------------------------
 

@@ -19,12 +19,16 @@ from fakestripe.charging import close_dispute, open_dispute
 from fakestripe.checkout_flow import (
     AuthenticationRequired,
     CardEntry,
+    ensure_open,
     pay_session,
     success_redirect,
 )
+from fakestripe.completion import run_completion
 from fakestripe.errors import invalid
 from fakestripe.events import endpoint_wants
 from fakestripe.objects.misc import build_webhook_endpoint
+from fakestripe.test_clocks import clock_for
+from fakestripe.test_clocks import scope as clock_scope
 from fakestripe.webhooks import RELEASE_ORDERS
 
 if TYPE_CHECKING:
@@ -148,12 +152,58 @@ def health() -> Response:
     )
 
 
+# Billing settings a test may change at run time (and /reset restores).
+SETTINGS = {
+    "payment_retry_days": "days after the first failed attempt, increasing",
+    "retries_exhausted": ("cancel", "unpaid", "past_due"),
+    "invoice_after_retries": ("open", "uncollectible"),
+    "upcoming_days": "whole days before a renewal, 0 for never",
+    "portal_proration_behavior": ("create_prorations", "always_invoice", "none"),
+}
+
+
+def _setting(key: str, value: Any) -> Any:
+    choices = SETTINGS[key]
+    if isinstance(choices, tuple):
+        if value not in choices:
+            raise invalid(f"{key} must be one of {', '.join(choices)}", param=key)
+        return value
+    if key == "upcoming_days":
+        return _int({key: value}, key)
+    if (
+        not isinstance(value, list)
+        or not all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in value)
+        or value != sorted(set(value))
+    ):
+        raise invalid(f"{key}: {choices}", param=key)
+    return tuple(value)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings() -> Response:
+    """The retry schedule and what follows it, like Stripe's Dashboard revenue recovery
+    settings; POST changes the given ones."""
+    rt = runtime()
+    data = body() if request.method == "POST" else {}
+    unknown = set(data) - set(SETTINGS)
+    if unknown:
+        raise invalid(f"Unknown setting: {sorted(unknown)[0]}", param=sorted(unknown)[0])
+    with rt.store.lock:
+        changes = {key: _setting(key, value) for key, value in data.items()}
+        for key, value in changes.items():
+            setattr(rt.settings, key, value)
+        current = {key: getattr(rt.settings, key) for key in SETTINGS}
+    return json_response({k: list(v) if isinstance(v, tuple) else v for k, v in current.items()})
+
+
 @bp.post("/reset")
 def reset() -> Response:
     rt = runtime()
     with rt.store.lock:
         rt.webhooks.clear()
         rt.store.reset()
+        for key in SETTINGS:
+            setattr(rt.settings, key, getattr(rt.startup_settings, key))
         register_configured_endpoints(rt)
     return json_response({"reset": True, "now": rt.now()})
 
@@ -202,19 +252,34 @@ def pay_checkout_session(session_id: str) -> Response:
     authenticate = _str(data, "authenticate", "approve")
     if authenticate not in {"approve", "decline"}:
         raise invalid("authenticate must be approve or decline", param="authenticate")
+    step_seconds = (
+        float(_int(data, "step_ms", int(rt.settings.checkout_step_seconds * 1000)) or 0) / 1000
+    )
+    promotion_code = _str(data, "promotion_code")
     with rt.store.lock:
         session = rt.store.require("checkout.session", session_id)
-        entry = CardEntry(
-            card=card_for(number),
-            exp_month=_int(data, "exp_month", 12) or 12,
-            exp_year=_int(data, "exp_year", 2099) or 2099,
-            name=_str(data, "name"),
-            email=_str(data, "email"),
-        )
-        try:
-            pay_session(rt, session, entry, authentication=None)
-        except AuthenticationRequired:
-            pay_session(rt, session, entry, authentication=authenticate)
+        clock = clock_for(rt, [session["customer"]])
+    with clock_scope(rt, clock):
+        with rt.store.lock:
+            if promotion_code is not None:
+                from fakestripe.checkout_discounts import apply_code
+
+                ensure_open(rt, session)
+                apply_code(rt, session, promotion_code)
+            entry = CardEntry(
+                # An empty card: pay without one (a free trial that does not need a card).
+                card=card_for(number) if number else None,
+                exp_month=_int(data, "exp_month", 12) or 12,
+                exp_year=_int(data, "exp_year", 2099) or 2099,
+                name=_str(data, "name"),
+                email=_str(data, "email"),
+            )
+            try:
+                pay_session(rt, session, entry, authentication=None)
+            except AuthenticationRequired:
+                pay_session(rt, session, entry, authentication=authenticate)
+        run_completion(rt, session_id, step_seconds=step_seconds)
+    with rt.store.lock:
         return json_response(
             {"session": rt.render(session), "redirect_url": success_redirect(session)}
         )

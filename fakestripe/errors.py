@@ -58,6 +58,31 @@ def invalid(
     return StripeError(message, param=param, code=code)
 
 
+NOT_IMPLEMENTED = "(Stripe knows this {what}, but the fakestripe stand-in does not implement it.)"
+
+
+def not_implemented(param: str, value: str | None = None, *, known: bool = True) -> StripeError:
+    """A parameter (or, with ``value``, one of its values) that Stripe accepts and the stand-in
+    refuses rather than accept and ignore. Unknown parameters get the same code. ``known=False``:
+    the value may also be one Stripe does not have (the stand-in keeps no list of those)."""
+    if not known:
+        return invalid(
+            f"Invalid value for {param}: {(value or '')[:60]}. (Either Stripe has no such value, "
+            "or the fakestripe stand-in does not implement it.)",
+            param=param,
+        )
+    if value is None:
+        return invalid(
+            f"Received unknown parameter: {param}. " + NOT_IMPLEMENTED.format(what="parameter"),
+            param=param,
+            code="parameter_unknown",
+        )
+    return invalid(
+        f"Invalid value for {param}: {value[:60]}. " + NOT_IMPLEMENTED.format(what="value"),
+        param=param,
+    )
+
+
 def missing(kind: str, object_id: str, param: str = "id", status: int = 404) -> StripeError:
     return StripeError(
         f"No such {kind}: '{object_id}'", code="resource_missing", param=param, status=status

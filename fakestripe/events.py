@@ -13,6 +13,79 @@ if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
 
 
+# Every event type the stand-in sends; webhook endpoints may subscribe to these (or "*").
+EVENT_TYPES = (
+    "billing_portal.configuration.created",
+    "billing_portal.configuration.updated",
+    "billing_portal.session.created",
+    "charge.dispute.closed",
+    "charge.dispute.created",
+    "charge.dispute.funds_reinstated",
+    "charge.dispute.funds_withdrawn",
+    "charge.dispute.updated",
+    "charge.failed",
+    "charge.refunded",
+    "charge.succeeded",
+    "checkout.session.completed",
+    "checkout.session.expired",
+    "coupon.created",
+    "coupon.deleted",
+    "coupon.updated",
+    "customer.created",
+    "customer.deleted",
+    "customer.discount.created",
+    "customer.discount.deleted",
+    "customer.subscription.created",
+    "customer.subscription.deleted",
+    "customer.subscription.paused",
+    "customer.subscription.resumed",
+    "customer.subscription.trial_will_end",
+    "customer.subscription.updated",
+    "customer.updated",
+    "invoice.created",
+    "invoice.finalized",
+    "invoice.marked_uncollectible",
+    "invoice.paid",
+    "invoice.payment_failed",
+    "invoice.payment_succeeded",
+    "invoice.upcoming",
+    "invoice.updated",
+    "invoice.voided",
+    "invoice_payment.paid",
+    "invoiceitem.created",
+    "invoiceitem.deleted",
+    "payment_intent.created",
+    "payment_intent.payment_failed",
+    "payment_intent.succeeded",
+    "payment_method.attached",
+    "payment_method.detached",
+    "payment_method.updated",
+    "price.created",
+    "price.updated",
+    "product.created",
+    "product.deleted",
+    "product.updated",
+    "promotion_code.created",
+    "promotion_code.updated",
+    "refund.created",
+    "refund.updated",
+    "setup_intent.canceled",
+    "setup_intent.created",
+    "setup_intent.requires_action",
+    "setup_intent.setup_failed",
+    "setup_intent.succeeded",
+    "subscription_schedule.canceled",
+    "subscription_schedule.completed",
+    "subscription_schedule.created",
+    "subscription_schedule.released",
+    "subscription_schedule.updated",
+    "test_helpers.test_clock.advancing",
+    "test_helpers.test_clock.created",
+    "test_helpers.test_clock.deleted",
+    "test_helpers.test_clock.ready",
+)
+
+
 def endpoint_wants(endpoint: dict[str, Any], event_type: str) -> bool:
     if endpoint.get("status") != "enabled":
         return False
@@ -26,6 +99,8 @@ def emit(
     obj: dict[str, Any],
     previous_attributes: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    if type_ not in EVENT_TYPES:
+        raise AssertionError(f"{type_} is missing from EVENT_TYPES")
     store = rt.store
     endpoints = [e for e in store.all("webhook_endpoint") if endpoint_wants(e, type_)]
     info = current_request()

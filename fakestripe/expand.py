@@ -58,7 +58,9 @@ def expand(rt: Runtime, obj: dict[str, Any], paths: list[str]) -> dict[str, Any]
     return obj
 
 
-def _walk(rt: Runtime, node: Any, parts: list[str], path: str, param: str) -> None:
+def _walk(  # noqa: PLR0912 - one branch per kind of node
+    rt: Runtime, node: Any, parts: list[str], path: str, param: str
+) -> None:
     if not parts or node is None:
         return
     head, rest = parts[0], parts[1:]
@@ -83,6 +85,12 @@ def _walk(rt: Runtime, node: Any, parts: list[str], path: str, param: str) -> No
         if target is None:
             raise invalid(f"This property cannot be expanded ({path}).", param=param)
         node[head] = rt.render(target)
+    elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        # A list of ids (``discounts``): each is expanded.
+        targets = [rt.store.find(v) for v in value]
+        if any(t is None for t in targets):
+            raise invalid(f"This property cannot be expanded ({path}).", param=param)
+        node[head] = [rt.render(t) for t in targets if t is not None]
     elif isinstance(value, dict) and not rest and "id" not in value and include is None:
         raise invalid(f"This property cannot be expanded ({path}).", param=param)
     _walk(rt, node[head], rest, path, param)

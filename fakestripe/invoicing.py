@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from fakestripe.cards import Decline
 from fakestripe.charging import attempt_charge, create_payment_intent
+from fakestripe.dunning import payment_failed
 from fakestripe.errors import invalid
 from fakestripe.events import emit_updated
 from fakestripe.ids import new_id
@@ -17,7 +18,6 @@ from fakestripe.objects.billing import (
     build_line,
     set_invoice_lines,
 )
-from fakestripe.periods import DAY
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
@@ -46,14 +46,8 @@ class LineSpec:
     subscription_item: str | None
     proration: bool = False
     invoice_item: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {**self.__dict__, "price": self.price["id"], "period": list(self.period)}
-
-    @classmethod
-    def from_json(cls, rt: Runtime, data: dict[str, Any]) -> LineSpec:
-        price = rt.store.get("price", data["price"]) or {"id": data["price"], "product": None}
-        return cls(**{**data, "price": price, "period": tuple(data["period"])})
+    # An invoice item of the customer's that belongs to no subscription.
+    standalone: bool = False
 
 
 def regular_line(
@@ -87,7 +81,12 @@ def create_invoice(
     period: tuple[int, int],
     store: bool = True,
     invoice_id: str | None = None,
+    preview: bool = False,
 ) -> dict[str, Any]:
+    """An invoice with these lines (a draft); it takes the invoice items among them, unless it
+    is only a ``preview``."""
+    from fakestripe.invoiceitems import claim_items
+
     invoice = build_invoice(
         rt,
         customer=customer,
@@ -106,7 +105,7 @@ def create_invoice(
             period=spec.period,
             price=spec.price,
             quantity=spec.quantity,
-            subscription=subscription["id"] if subscription else None,
+            subscription=subscription["id"] if subscription and not spec.standalone else None,
             subscription_item=spec.subscription_item,
             proration=spec.proration,
             invoice_item=spec.invoice_item,
@@ -114,6 +113,12 @@ def create_invoice(
         for spec in lines
     ]
     set_invoice_lines(invoice, built)
+    if subscription is not None:
+        from fakestripe.discounts import active, apply_to_invoice
+
+        apply_to_invoice(rt, invoice, active(rt, subscription, at=max(period[0], rt.now())))
+    if not preview:
+        claim_items(rt, invoice, lines)
     if store:
         rt.store.insert(invoice)
         rt.emit("invoice.created", invoice)
@@ -135,12 +140,21 @@ def _apply_balance(rt: Runtime, invoice: dict[str, Any], customer: dict[str, Any
         amount_remaining=amount_due,
     )
     if ending != balance:
-        before = rt.render(customer)
-        customer["balance"] = ending
-        emit_updated(rt, "customer.updated", customer, before)
+        from fakestripe.balance import change
+
+        change(
+            rt,
+            customer,
+            ending - balance,
+            kind="applied_to_invoice",
+            currency=invoice["currency"],
+            invoice=invoice["id"],
+        )
 
 
-def finalize(rt: Runtime, invoice: dict[str, Any]) -> None:
+def finalize(rt: Runtime, invoice: dict[str, Any], *, recover: bool = True) -> None:
+    """Draft -> open (numbered, balance applied); nothing due -> paid at once. ``recover=False``
+    leaves the subscription's status to the caller (a checkout activates it as a step)."""
     customer = rt.store.require("customer", invoice["customer"])
     now = rt.now()
     _apply_balance(rt, invoice, customer)
@@ -155,14 +169,20 @@ def finalize(rt: Runtime, invoice: dict[str, Any]) -> None:
     invoice["status_transitions"]["finalized_at"] = now
     rt.store.mark_dirty()
     rt.emit("invoice.finalized", invoice)
+    from fakestripe.discounts import use_up
+
+    use_up(rt, invoice)
     if invoice["amount_due"] == 0:
-        mark_paid(rt, invoice)
+        mark_paid(rt, invoice, recover=recover)
 
 
-def mark_paid(rt: Runtime, invoice: dict[str, Any], *, out_of_band: bool = False) -> None:
+def mark_paid(
+    rt: Runtime, invoice: dict[str, Any], *, out_of_band: bool = False, recover: bool = True
+) -> None:
     now = rt.now()
     invoice.update(
         status="paid",
+        status_details=None,
         amount_paid=invoice["amount_due"],
         amount_remaining=0,
         next_payment_attempt=None,
@@ -174,11 +194,35 @@ def mark_paid(rt: Runtime, invoice: dict[str, Any], *, out_of_band: bool = False
     if not out_of_band:
         # Only a real payment attempt succeeds; paying out of band just marks it paid.
         rt.emit("invoice.payment_succeeded", invoice)
-    _subscription_recovers(rt, invoice)
+    if recover:
+        activate_subscription(rt, invoice)
 
 
-def _subscription_recovers(rt: Runtime, invoice: dict[str, Any]) -> None:
+def apply_payment(rt: Runtime, invoice: dict[str, Any], pi: dict[str, Any] | None) -> None:
+    """Pay an open invoice with a payment that already succeeded (a checkout's)."""
+    if pi is not None:
+        private = rt.store.private(invoice["id"])
+        private["payment_intent"] = pi["id"]
+        payment = build_invoice_payment(rt, invoice=invoice, payment_intent=pi["id"])
+        rt.store.insert(payment)
+        private["invoice_payment"] = payment["id"]
+        invoice["attempt_count"] += 1
+        invoice["attempted"] = True
+        _invoice_payment_paid(rt, invoice)
+    mark_paid(rt, invoice, recover=False)
+
+
+def activate_subscription(rt: Runtime, invoice: dict[str, Any], *, resumes: bool = True) -> None:
+    """An incomplete, past-due or unpaid subscription is active again once ``invoice`` (and
+    every other open invoice of it) is settled; a paused one once its resumption invoice is."""
+    from fakestripe.pausing import resumption_paid
+
     sub = subscription_of(rt, invoice)
+    if sub is not None and sub["status"] == "paused":
+        # Voiding a resumption invoice leaves the subscription paused.
+        if resumes:
+            resumption_paid(rt, sub, invoice)
+        return
     if sub is None or sub["status"] not in {"past_due", "unpaid", "incomplete"}:
         return
     # An older invoice getting paid does not make a subscription current if a newer one is
@@ -273,7 +317,7 @@ def charge_invoice(
         _invoice_payment_paid(rt, invoice)
         mark_paid(rt, invoice)
         return None
-    _payment_failed(rt, invoice, sub, automatic=automatic)
+    payment_failed(rt, invoice, sub, decline, automatic=automatic)
     return decline
 
 
@@ -288,48 +332,6 @@ def _invoice_payment_paid(rt: Runtime, invoice: dict[str, Any]) -> None:
     rt.emit("invoice_payment.paid", payment)
 
 
-def _next_attempt(rt: Runtime, invoice: dict[str, Any]) -> int | None:
-    private = rt.store.private(invoice["id"])
-    schedule = rt.settings.payment_retry_days
-    done = private.get("automatic_attempts", 0)
-    if done - 1 >= len(schedule):
-        return None
-    return private["first_attempt_at"] + schedule[done - 1] * DAY
-
-
-def _payment_failed(
-    rt: Runtime, invoice: dict[str, Any], sub: dict[str, Any] | None, *, automatic: bool
-) -> None:
-    if sub is not None and invoice["collection_method"] == "charge_automatically":
-        if automatic:
-            invoice["next_payment_attempt"] = _next_attempt(rt, invoice)
-    else:
-        invoice["next_payment_attempt"] = None
-    rt.store.mark_dirty()
-    rt.emit("invoice.payment_failed", invoice)
-    if sub is None:
-        return
-    if sub["status"] == "active":
-        before = rt.render(sub)
-        sub["status"] = "past_due"
-        emit_updated(rt, "customer.subscription.updated", sub, before)
-    if automatic and invoice["next_payment_attempt"] is None:
-        _retries_exhausted(rt, invoice, sub)
-
-
-def _retries_exhausted(rt: Runtime, invoice: dict[str, Any], sub: dict[str, Any]) -> None:
-    from fakestripe.subscriptions import cancel_now
-
-    invoice["auto_advance"] = False
-    policy = rt.settings.retries_exhausted
-    if policy == "cancel":
-        cancel_now(rt, sub, reason="payment_failed")
-    elif policy == "unpaid" and sub["status"] != "unpaid":
-        before = rt.render(sub)
-        sub["status"] = "unpaid"
-        emit_updated(rt, "customer.subscription.updated", sub, before)
-
-
 def void(rt: Runtime, invoice: dict[str, Any]) -> None:
     if invoice["status"] not in {"open", "uncollectible"}:
         raise invalid(
@@ -337,23 +339,50 @@ def void(rt: Runtime, invoice: dict[str, Any]) -> None:
             f"This invoice is {invoice['status']}.",
             param="invoice",
         )
+    ending = invoice["ending_balance"]
+    used = 0 if ending is None else ending - invoice["starting_balance"]
+    if used:
+        # The balance the invoice took (or gave) goes back.
+        from fakestripe.balance import change
+
+        customer = rt.store.require("customer", invoice["customer"])
+        change(
+            rt,
+            customer,
+            -used,
+            kind="unapplied_from_invoice",
+            currency=invoice["currency"],
+            invoice=invoice["id"],
+        )
     invoice.update(status="void", next_payment_attempt=None, auto_advance=False, amount_remaining=0)
     invoice["status_transitions"]["voided_at"] = rt.now()
     rt.store.mark_dirty()
     rt.emit("invoice.voided", invoice)
-    _subscription_recovers(rt, invoice)
+    activate_subscription(rt, invoice, resumes=False)
 
 
-def mark_uncollectible(rt: Runtime, invoice: dict[str, Any]) -> None:
+def mark_uncollectible(rt: Runtime, invoice: dict[str, Any], *, reason: str) -> None:
+    """Open -> uncollectible, saying why (endive ``status_details.uncollectible.reason``). A
+    paused subscription's resumption invoice marked uncollectible resumes it."""
     if invoice["status"] != "open":
         raise invalid(
             f"You can only mark open invoices uncollectible. This invoice is {invoice['status']}.",
             param="invoice",
         )
-    invoice.update(status="uncollectible", next_payment_attempt=None, auto_advance=False)
+    invoice.update(
+        status="uncollectible",
+        next_payment_attempt=None,
+        auto_advance=False,
+        status_details={"uncollectible": {"reason": reason}},
+    )
     invoice["status_transitions"]["marked_uncollectible_at"] = rt.now()
     rt.store.mark_dirty()
     rt.emit("invoice.marked_uncollectible", invoice)
+    sub = subscription_of(rt, invoice)
+    if sub is not None and sub["status"] == "paused":
+        from fakestripe.pausing import resumption_paid
+
+        resumption_paid(rt, sub, invoice)
 
 
 def preview_id() -> str:

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from fakestripe.params import ZERO_DECIMAL
+# ISO codes Stripe settles in that a membership site plausibly charges in.
+# fmt: off
+CURRENCIES = frozenset(
+    (
+        "usd", "eur", "gbp", "chf", "sek", "nok", "dkk", "pln", "czk", "huf", "ron", "bgn",
+        "cad", "aud", "nzd", "jpy", "sgd", "hkd", "mxn", "brl", "inr",
+    )
+)
+# fmt: on
+ZERO_DECIMAL = frozenset({"jpy", "krw", "vnd", "clp", "pyg", "xaf", "xof", "bif", "djf", "gnf"})
 
 SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "chf": "CHF ", "cad": "CA$", "aud": "A$"}
 

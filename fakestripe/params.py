@@ -1,6 +1,13 @@
-"""Stripe's form encoding (``a[b][c]=1``, ``items[0][price]=x``, ``expand[]=y``) and a small
-schema language that validates requests the way Stripe reports problems: ``parameter_unknown``,
-``parameter_missing``, ``parameter_invalid_integer`` and friends, each naming the full ``param``.
+"""Request parameter tables: a small schema language that validates requests the way Stripe
+reports problems (``parameter_unknown``, ``parameter_missing``, ``parameter_invalid_integer``,
+each naming the full ``param``), and that enforces the stand-in's rule:
+
+* a parameter Stripe has but the stand-in does not implement is listed as ``unsupported`` and
+  refused with a message saying so; a value Stripe has but the stand-in does not implement is
+  listed as ``refused`` on its field and refused the same way;
+* everything accepted is used: validated hashes are :class:`Params`, which remember what the
+  handler read, and a request whose handler leaves an accepted parameter unread fails loudly
+  (see :func:`fakestripe.api.base.api`), so nothing is ever accepted and dropped.
 """
 
 from __future__ import annotations
@@ -8,17 +15,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
-from urllib.parse import parse_qsl
 
-from fakestripe.errors import StripeError, invalid
+from fakestripe.errors import StripeError, invalid, not_implemented
+from fakestripe.form import join
+from fakestripe.money import CURRENCIES
+from fakestripe.tracking import Params, consume
 
-MAX_FIELDS = 2000
-MAX_DEPTH = 8
 MAX_STRING = 5000
 MAX_SAFE_INT = 2**53
-
-_KEY_RE = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
-_SEG_RE = re.compile(r"\[([^\[\]]*)\]")
 
 
 class _Empty:
@@ -34,80 +38,14 @@ class _Empty:
 EMPTY = _Empty()
 
 
-class _Array(dict):
-    """Collects indexed entries while parsing; turned into a list once parsing is done."""
-
-
-def parse_form(raw: str) -> dict[str, Any]:
-    try:
-        pairs = parse_qsl(raw, keep_blank_values=True, max_num_fields=MAX_FIELDS)
-    except ValueError as exc:
-        raise invalid(f"Too many parameters in the request (limit {MAX_FIELDS}).") from exc
-    root: dict[str, Any] = {}
-    for key, value in pairs:
-        _insert(root, key, value)
-    return _finish(root)
-
-
-def _insert(root: dict[str, Any], key: str, value: str) -> None:
-    match = _KEY_RE.match(key)
-    if match is None:
-        # Not bracket syntax at all; keep the raw key so validation reports it as unknown.
-        root[key] = value
-        return
-    segments = [match.group(1), *_SEG_RE.findall(match.group(2))]
-    if len(segments) > MAX_DEPTH:
-        raise invalid(f"Parameter nesting is too deep: {key}", param=match.group(1))
-    node: dict[str, Any] = root
-    for depth, segment in enumerate(segments[:-1]):
-        following = segments[depth + 1]
-        wants_array = following == "" or following.isdigit()
-        name = _array_key(node, segment)
-        child = node.get(name)
-        if child is None:
-            child = _Array() if wants_array else {}
-            node[name] = child
-        elif not isinstance(child, dict):
-            raise invalid(f"Invalid hash: {_display(segments[: depth + 1])}", param=segment)
-        node = child
-    last = _array_key(node, segments[-1])
-    if isinstance(node.get(last), dict):
-        raise invalid(f"Invalid string: {_display(segments)} is also a hash", param=segments[0])
-    node[last] = value
-
-
-def _array_key(node: dict[str, Any], segment: str) -> Any:
-    if isinstance(node, _Array):
-        if segment == "":
-            return len(node)
-        if segment.isdigit():
-            return int(segment)
-    return segment
-
-
-def _display(segments: list[str]) -> str:
-    return segments[0] + "".join(f"[{s}]" for s in segments[1:])
-
-
-def _finish(node: Any) -> Any:
-    if isinstance(node, _Array):
-        if all(isinstance(k, int) for k in node):
-            return [_finish(node[k]) for k in sorted(node)]
-        return {str(k): _finish(v) for k, v in node.items()}
-    if isinstance(node, dict):
-        return {k: _finish(v) for k, v in node.items()}
-    return node
-
-
-def join(path: str, key: str | int) -> str:
-    return f"{path}[{key}]" if path else str(key)
-
-
-# --- schema -------------------------------------------------------------------------------
+# --- fields -------------------------------------------------------------------------------
 
 
 class Field:
     emptyable = False
+    choices: tuple[str, ...] | None = None
+    # Values Stripe accepts here that the stand-in does not implement.
+    refused: frozenset[Any] = frozenset()
 
     def clean(self, value: Any, path: str) -> Any:
         raise NotImplementedError
@@ -115,6 +53,8 @@ class Field:
     def check(self, value: Any, path: str) -> Any:
         if value == "" and self.emptyable:
             return EMPTY
+        if isinstance(value, str) and value in self.refused:
+            raise not_implemented(path, value)
         return self.clean(value, path)
 
 
@@ -130,13 +70,19 @@ class Str(Field):
         *,
         max_length: int = MAX_STRING,
         choices: Iterable[str] | None = None,
+        refused: Iterable[str] = (),
         emptyable: bool = False,
         allow_blank: bool = False,
         pattern: str | None = None,
         pattern_hint: str = "",
+        refuse_others: bool = False,
     ) -> None:
         self.max_length = max_length
+        # Any value but the choices is refused as not implemented (for long Stripe enums such
+        # as event types, where the stand-in implements a few).
+        self.refuse_others = refuse_others
         self.choices = tuple(choices) if choices else None
+        self.refused = frozenset(refused)
         self.emptyable = emptyable
         self.allow_blank = allow_blank
         self.pattern = re.compile(pattern) if pattern else None
@@ -157,6 +103,8 @@ class Str(Field):
                 f"Invalid string: {text[:40]}...; must be at most {self.max_length} characters",
                 param=path,
             )
+        if self.choices and text not in self.choices and self.refuse_others:
+            raise not_implemented(path, text, known=False)
         if self.choices and text not in self.choices:
             raise invalid(f"Invalid {path}: must be one of {', '.join(self.choices)}", param=path)
         if self.pattern and text and not self.pattern.fullmatch(text):
@@ -166,11 +114,18 @@ class Str(Field):
 
 class Int(Field):
     def __init__(
-        self, *, minimum: int | None = None, maximum: int | None = None, emptyable: bool = False
+        self,
+        *,
+        minimum: int | None = None,
+        maximum: int | None = None,
+        emptyable: bool = False,
+        refused: Iterable[str] = (),
     ) -> None:
         self.minimum = minimum
         self.maximum = maximum if maximum is not None else MAX_SAFE_INT
         self.emptyable = emptyable
+        # Stripe's enum alternatives to a number (``cancel_at=max_period_end``).
+        self.refused = frozenset(refused)
 
     def clean(self, value: Any, path: str) -> int:
         text = _scalar(value, path, "integer").strip()
@@ -194,6 +149,17 @@ class Int(Field):
         return number
 
 
+class Moment(Int):
+    """A timestamp, or ``now``."""
+
+    words = ("now",)
+
+    def check(self, value: Any, path: str) -> Any:
+        if value == "now":
+            return "now"
+        return super().check(value, path)
+
+
 class Amount(Int):
     """Amounts in the smallest currency unit; Stripe caps them at eight digits."""
 
@@ -214,16 +180,22 @@ class Amount(Int):
 
 
 class Bool(Field):
-    def __init__(self, *, emptyable: bool = False) -> None:
+    def __init__(self, *, emptyable: bool = False, only: bool | None = None) -> None:
         self.emptyable = emptyable
+        # ``only=False``: Stripe accepts true too, but the stand-in does not implement it.
+        self.only = only
 
     def clean(self, value: Any, path: str) -> bool:
         text = _scalar(value, path, "boolean")
         if text in {"true", "True", "1"}:
-            return True
-        if text in {"false", "False", "0"}:
-            return False
-        raise invalid(f"Invalid boolean: {text[:60]}", param=path)
+            result = True
+        elif text in {"false", "False", "0"}:
+            result = False
+        else:
+            raise invalid(f"Invalid boolean: {text[:60]}", param=path)
+        if self.only is not None and result != self.only:
+            raise not_implemented(path, text)
+        return result
 
 
 class Url(Str):
@@ -247,35 +219,6 @@ class Email(Str):
         if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text):
             raise invalid(f"Invalid email address: {text[:80]}", param=path, code="email_invalid")
         return text
-
-
-# ISO codes Stripe settles in that a membership site plausibly charges in.
-CURRENCIES = frozenset(
-    [
-        "usd",
-        "eur",
-        "gbp",
-        "chf",
-        "sek",
-        "nok",
-        "dkk",
-        "pln",
-        "czk",
-        "huf",
-        "ron",
-        "bgn",
-        "cad",
-        "aud",
-        "nzd",
-        "jpy",
-        "sgd",
-        "hkd",
-        "mxn",
-        "brl",
-        "inr",
-    ]
-)
-ZERO_DECIMAL = frozenset({"jpy", "krw", "vnd", "clp", "pyg", "xaf", "xof", "bif", "djf", "gnf"})
 
 
 class Currency(Str):
@@ -363,34 +306,28 @@ class Hash(Field):
         *,
         required: Iterable[str] = (),
         unsupported: Iterable[str] = (),
-        ignored: Iterable[str] = (),
         emptyable: bool = False,
         validator: Callable[[dict[str, Any], str], None] | None = None,
     ) -> None:
         self.fields = dict(fields)
         self.required = tuple(required)
         self.unsupported = frozenset(unsupported)
-        self.ignored = frozenset(ignored)
         self.emptyable = emptyable
         self.validator = validator
+        overlap = self.unsupported & set(self.fields)
+        if overlap:
+            raise ValueError(f"both implemented and unsupported: {sorted(overlap)}")
 
-    def clean(self, value: Any, path: str) -> dict[str, Any]:
+    def clean(self, value: Any, path: str) -> Params:
         if not isinstance(value, dict):
             raise invalid(f"Invalid object: {path} must be a hash", param=path)
-        cleaned: dict[str, Any] = {}
+        cleaned = Params()
         for key, item in value.items():
             sub = join(path, key)
             if key in self.fields:
                 cleaned[key] = self.fields[key].check(item, sub)
-            elif key in self.ignored:
-                continue
             elif key in self.unsupported:
-                raise invalid(
-                    f"Received unknown parameter: {sub}. (Stripe knows this parameter, but the "
-                    "fakestripe stand-in does not implement it.)",
-                    param=sub,
-                    code="parameter_unknown",
-                )
+                raise not_implemented(sub)
             else:
                 raise invalid(
                     f"Received unknown parameter: {sub}", param=sub, code="parameter_unknown"
@@ -418,12 +355,15 @@ class Range(Field):
         if isinstance(value, str):
             exact = Int(minimum=0).clean(value, path)
             return {"gte": exact, "lte": exact}
-        return Hash({k: Int(minimum=0) for k in ("gt", "gte", "lt", "lte")}).clean(value, path)
+        bounds = Hash({k: Int(minimum=0) for k in ("gt", "gte", "lt", "lte")}).clean(value, path)
+        return consume(bounds)
 
 
-def in_range(value: int, bounds: dict[str, int] | None) -> bool:
+def in_range(value: int | None, bounds: dict[str, int] | None) -> bool:
     if not bounds:
         return True
+    if value is None:
+        return False
     checks = {
         "gt": lambda b: value > b,
         "gte": lambda b: value >= b,
@@ -438,27 +378,34 @@ def endpoint(
     *,
     required: Iterable[str] = (),
     unsupported: Iterable[str] = (),
-    ignored: Iterable[str] = (),
     validator: Callable[[dict[str, Any], str], None] | None = None,
+    expand: bool = True,
 ) -> Hash:
-    """A request's top-level schema; every endpoint accepts ``expand``."""
+    """A request's top-level schema; endpoints accept ``expand`` (deletions do not)."""
     return Hash(
-        {"expand": Expand(), **(fields or {})},
+        {**({"expand": Expand()} if expand else {}), **(fields or {})},
         required=required,
         unsupported=unsupported,
-        ignored=ignored,
         validator=validator,
     )
 
 
-def list_endpoint(fields: Mapping[str, Field] | None = None, **kwargs: Any) -> Hash:
+def list_endpoint(
+    fields: Mapping[str, Field] | None = None, *, created: bool = True, **kwargs: Any
+) -> Hash:
+    """A list route: pagination, and the ``created`` filter unless it lists embedded lines."""
     return endpoint(
         {
             "limit": Int(minimum=1, maximum=100),
             "starting_after": Str(max_length=255),
             "ending_before": Str(max_length=255),
-            "created": Range(),
+            **({"created": Range()} if created else {}),
             **(fields or {}),
         },
         **kwargs,
     )
+
+
+def words(text: str) -> tuple[str, ...]:
+    """Long enums (locales, payment method types) written as one string of words."""
+    return tuple(text.split())

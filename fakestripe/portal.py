@@ -1,18 +1,14 @@
-"""What a customer can do in the billing portal: cancel or un-cancel at period end, switch
-price, and replace the card (which retries what is overdue)."""
+"""The billing portal's rules: which configuration a session uses, what a ``flow_data`` may ask
+for, and which prices a subscription may switch to. The actions themselves are in
+:mod:`fakestripe.portal_actions`."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from fakestripe.charging import attach, set_default_payment_method
-from fakestripe.checkout_flow import CardEntry
 from fakestripe.errors import invalid
-from fakestripe.events import emit_updated
-from fakestripe.invoicing import charge_invoice, subscription_id_of
 from fakestripe.objects.billing import subscription_items
-from fakestripe.objects.customers import build_payment_method
-from fakestripe.subscriptions import apply_change, current_period, plan_change, set_cancel_at
+from fakestripe.objects.portal import default_configuration
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
@@ -25,24 +21,59 @@ def session_for_token(rt: Runtime, token: str) -> dict[str, Any] | None:
     return rt.store.get("billing_portal.session", session_id) if session_id else None
 
 
+def configuration_for(rt: Runtime, config_id: str | None) -> dict[str, Any]:
+    if config_id is None:
+        config = default_configuration(rt)
+        if not rt.store.private(config["id"]).get("edited"):
+            # Until edited through the API, the default follows the server's setting.
+            update = config["features"]["subscription_update"]
+            update["proration_behavior"] = rt.settings.portal_proration_behavior
+        return config
+    config = rt.store.require(
+        "billing_portal.configuration", config_id, param="configuration", status=400
+    )
+    if not config["active"]:
+        raise invalid(f"The configuration {config_id} is not active.", param="configuration")
+    return config
+
+
+def configuration_of(rt: Runtime, session: dict[str, Any]) -> dict[str, Any]:
+    return rt.store.get("billing_portal.configuration", session["configuration"]) or (
+        default_configuration(rt)
+    )
+
+
+def feature(config: dict[str, Any], name: str) -> dict[str, Any]:
+    return config["features"][name]
+
+
 def customer_subscriptions(rt: Runtime, customer_id: str) -> list[dict[str, Any]]:
     return rt.store.all("subscription", lambda s: s["customer"] == customer_id)
 
 
-def owned_subscription(rt: Runtime, customer_id: str, sub_id: str) -> dict[str, Any]:
+def owned_subscription(
+    rt: Runtime, customer_id: str, sub_id: str, *, param: str = "subscription"
+) -> dict[str, Any]:
     sub = rt.store.get("subscription", sub_id)
     if sub is None or sub["customer"] != customer_id:
-        raise invalid("That subscription does not belong to this customer.", param="subscription")
-    if sub["status"] not in MANAGEABLE:
-        raise invalid(
-            f"This subscription is {sub['status']}; it cannot be changed.", param="subscription"
-        )
+        raise invalid("That subscription does not belong to this customer.", param=param)
+    if sub["status"] not in (*MANAGEABLE, "paused"):
+        raise invalid(f"This subscription is {sub['status']}; it cannot be changed.", param=param)
     return sub
 
 
-def switch_options(rt: Runtime, sub: dict[str, Any]) -> list[dict[str, Any]]:
-    """Other active recurring prices in the subscription's currency."""
+def switch_options(
+    rt: Runtime, sub: dict[str, Any], config: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The prices ``sub`` may switch to: the configuration's products and prices (any active
+    recurring price when it lists none), in the subscription's currency, not the current one."""
+    update = feature(config, "subscription_update")
+    if not update["enabled"] or sub["schedule"]:
+        return []
     current = {i["price"] for i in subscription_items(rt, sub["id"])}
+    allowed = None
+    if update["products"] is not None:
+        allowed = {price for entry in update["products"] for price in entry["prices"]}
     return [
         p
         for p in rt.store.all("price")
@@ -50,66 +81,128 @@ def switch_options(rt: Runtime, sub: dict[str, Any]) -> list[dict[str, Any]]:
         and p["type"] == "recurring"
         and p["currency"] == sub["currency"]
         and p["id"] not in current
+        and (allowed is None or p["id"] in allowed)
     ][::-1]
 
 
-def cancel_at_period_end(rt: Runtime, sub: dict[str, Any]) -> None:
-    before = rt.render(sub)
-    set_cancel_at(rt, sub, current_period(rt, sub)[1])
-    emit_updated(rt, "customer.subscription.updated", sub, before)
+def _need(config: dict[str, Any], name: str) -> None:
+    if not feature(config, name)["enabled"]:
+        raise invalid(
+            f"The portal configuration {config['id']} does not have the {name} feature enabled.",
+            param="flow_data[type]",
+        )
 
 
-def undo_cancel(rt: Runtime, sub: dict[str, Any]) -> None:
-    before = rt.render(sub)
-    set_cancel_at(rt, sub, None)
-    emit_updated(rt, "customer.subscription.updated", sub, before)
+def check_flow(
+    rt: Runtime,
+    config: dict[str, Any],
+    customer: dict[str, Any],
+    data: dict[str, Any] | None,
+) -> dict[str, Any] | None:
+    """Validate ``flow_data`` against the configuration and the customer's subscriptions;
+    returns the session's ``flow`` object."""
+    if not data:
+        return None
+    kind = data["type"]
+    after = data.get("after_completion") or {"type": "portal_homepage"}
+    flow: dict[str, Any] = {
+        "after_completion": {
+            "hosted_confirmation": {
+                "custom_message": (after.get("hosted_confirmation") or {}).get("custom_message")
+            }
+            if after["type"] == "hosted_confirmation"
+            else None,
+            "redirect": {"return_url": after["redirect"]["return_url"]}
+            if after["type"] == "redirect"
+            else None,
+            "type": after["type"],
+        },
+        "customer_update": None,
+        "subscription_cancel": None,
+        "subscription_pause": None,
+        "subscription_update": None,
+        "subscription_update_confirm": None,
+        "type": kind,
+    }
+    if after["type"] == "redirect" and "redirect" not in after:
+        raise invalid(
+            "Missing required param: flow_data[after_completion][redirect].",
+            param="flow_data[after_completion][redirect]",
+            code="parameter_missing",
+        )
+    for other in ("subscription_cancel", "subscription_pause", "subscription_update",
+                  "subscription_update_confirm"):  # fmt: skip
+        if other in data and other != kind:
+            raise invalid(
+                f"flow_data[{other}] does not go with flow_data[type]={kind}.",
+                param=f"flow_data[{other}]",
+            )
+    if kind in {"payment_method_update", "customer_update"}:
+        _need(config, kind)
+        if kind == "customer_update":
+            flow["customer_update"] = {}
+        return flow
+    if kind not in data:
+        raise invalid(
+            f"Missing required param: flow_data[{kind}].",
+            param=f"flow_data[{kind}]",
+            code="parameter_missing",
+        )
+    feature_name = "subscription_update" if kind == "subscription_update_confirm" else kind
+    _need(config, feature_name)
+    flow[kind] = _subscription_flow(rt, config, customer, kind, data[kind])
+    return flow
 
 
-def switch_price(rt: Runtime, sub: dict[str, Any], price_id: str) -> None:
-    if price_id not in {p["id"] for p in switch_options(rt, sub)}:
-        raise invalid("That price is not available for this subscription.", param="price")
-    items = subscription_items(rt, sub["id"])
-    behavior = rt.settings.portal_proration_behavior
-    plan = plan_change(
-        rt,
-        sub,
-        [{"id": items[0]["id"], "price": price_id}],
-        proration_behavior=behavior,
-        proration_date=None,
-    )
-    before = rt.render(sub)
-    apply_change(rt, sub, plan, proration_behavior=behavior, before=before)
+def _subscription_flow(
+    rt: Runtime,
+    config: dict[str, Any],
+    customer: dict[str, Any],
+    kind: str,
+    details: dict[str, Any],
+) -> dict[str, Any]:
+    param = f"flow_data[{kind}][subscription]"
+    sub = owned_subscription(rt, customer["id"], details["subscription"], param=param)
+    if kind == "subscription_cancel":
+        if sub["cancel_at"] is not None:
+            raise invalid("This subscription is already set to be canceled.", param=param)
+        return {"retention": None, "subscription": sub["id"]}
+    if kind == "subscription_pause":
+        if sub["status"] != "active":
+            raise invalid("Only an active subscription can be paused.", param=param)
+        return {"subscription": sub["id"]}
+    if kind == "subscription_update":
+        if not switch_options(rt, sub, config):
+            raise invalid("This subscription has no other prices to update to.", param=param)
+        return {"subscription": sub["id"]}
+    return {
+        "discounts": None,
+        "items": _confirm_items(rt, sub, config, details["items"]),
+        "subscription": sub["id"],
+    }
 
 
-def update_card(rt: Runtime, customer: dict[str, Any], entry: CardEntry) -> list[str]:
-    """Save the card as the default everywhere, then retry overdue invoices with it.
-    Returns the ids of invoices that are now paid."""
-    pm = build_payment_method(
-        rt,
-        entry.card,
-        exp_month=entry.exp_month,
-        exp_year=entry.exp_year,
-        name=entry.name,
-        email=customer["email"],
-    )
-    attach(rt, pm, customer["id"])
-    set_default_payment_method(rt, customer, pm["id"])
-    subs = [s for s in customer_subscriptions(rt, customer["id"]) if s["status"] in MANAGEABLE]
-    for sub in subs:
-        before = rt.render(sub)
-        sub["default_payment_method"] = pm["id"]
-        emit_updated(rt, "customer.subscription.updated", sub, before)
-    paid = []
-    sub_ids = {s["id"] for s in subs}
-    overdue = rt.store.all(
-        "invoice",
-        lambda i: (
-            i["status"] == "open"
-            and i["customer"] == customer["id"]
-            and subscription_id_of(i) in sub_ids
-        ),
-    )
-    for invoice in reversed(overdue):
-        if charge_invoice(rt, invoice, pm=pm, automatic=False) is None:
-            paid.append(invoice["id"])
-    return paid
+def _confirm_items(
+    rt: Runtime, sub: dict[str, Any], config: dict[str, Any], items: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    existing = {i["id"]: i for i in subscription_items(rt, sub["id"])}
+    options = {p["id"] for p in switch_options(rt, sub, config)}
+    confirmed = []
+    for index, item in enumerate(items):
+        path = f"flow_data[subscription_update_confirm][items][{index}]"
+        current = existing.get(item["id"])
+        if current is None:
+            raise invalid(f"The subscription has no item {item['id']}.", param=f"{path}[id]")
+        price = item.get("price", current["price"])
+        if price != current["price"] and price not in options:
+            raise invalid(
+                "That price is not one the portal configuration allows.", param=f"{path}[price]"
+            )
+        quantity = item.get("quantity", current["quantity"])
+        if quantity != current["quantity"]:
+            raise invalid(
+                "The portal configuration does not allow changing quantities.",
+                param=f"{path}[quantity]",
+            )
+        confirmed.append({"id": item["id"], "price": price, "quantity": quantity})
+    return confirmed

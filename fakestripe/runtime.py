@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from fakestripe.config import Settings
@@ -18,6 +19,8 @@ class Runtime:
 
         load_all()
         self.settings = settings
+        # What /_control/reset goes back to after /_control/settings changed things.
+        self.startup_settings = dataclasses.replace(settings)
         self.store = Store(settings.data_dir)
         self.webhooks: Dispatcher = Dispatcher(self)
         self.port = settings.port

@@ -11,6 +11,7 @@ from waitress.server import create_server
 
 from fakestripe.app import create_app
 from fakestripe.billing_engine import Ticker
+from fakestripe.completion import resume_completions
 from fakestripe.config import Settings
 from fakestripe.control_api import register_configured_endpoints
 from fakestripe.runtime import Runtime
@@ -70,6 +71,7 @@ def serve(settings: Settings) -> int:
     rt.webhooks.start()
     ticker.start()
     _requeue_undelivered(rt)
+    resume_completions(rt)
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     listen = f"http://{settings.host}:{rt.port}"

@@ -27,12 +27,19 @@ STATE_VERSION = 1
 KIND_NAMES = {
     "checkout.session": "checkout.session",
     "billing_portal.session": "billing_portal.session",
+    "billing_portal.configuration": "billing_portal.configuration",
     "invoice_payment": "invoice payment",
     "payment_intent": "payment_intent",
+    "setup_intent": "setup_intent",
     "payment_method": "PaymentMethod",
     "subscription_item": "subscription item",
+    "subscription_schedule": "subscription schedule",
+    "invoiceitem": "invoiceitem",
     "webhook_endpoint": "webhook endpoint",
     "balance_transaction": "balance transaction",
+    "customer_balance_transaction": "customer balance transaction",
+    "promotion_code": "promotion code",
+    "test_helpers.test_clock": "test_clock",
 }
 
 

@@ -1,17 +1,15 @@
-"""Subscription lifecycle: creation, price/quantity changes with prorations, cancellation,
-pausing. Time-driven transitions (renewals, retries) live in :mod:`fakestripe.billing_engine`."""
+"""Subscription lifecycle: creation, cancellation, pausing. Price and quantity changes are in
+:mod:`fakestripe.changes`, time-driven transitions (renewals, retries) in
+:mod:`fakestripe.billing_engine`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from fakestripe.errors import invalid
-from fakestripe.events import emit_updated
-from fakestripe.ids import new_id
 from fakestripe.invoicing import (
-    LineSpec,
-    charge_invoice,
     create_invoice,
     finalize,
     regular_line,
@@ -21,11 +19,14 @@ from fakestripe.objects.billing import (
     build_subscription_item,
     subscription_items,
 )
-from fakestripe.params import apply_metadata, new_metadata
-from fakestripe.periods import fmt_date, period_end
+from fakestripe.objects.catalog import build_price
+from fakestripe.periods import period_end
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
+
+# A coupon and the promotion code it came through, if any.
+Redeemable = tuple[dict[str, Any], dict[str, Any] | None]
 
 LIVE_STATUSES = ("active", "past_due", "unpaid", "trialing", "incomplete")
 
@@ -48,24 +49,39 @@ def next_period_end(rt: Runtime, sub: dict[str, Any], cycles: int) -> int:
     return period_end(sub["billing_cycle_anchor"], interval, count, cycles)
 
 
-def pending_lines(rt: Runtime, sub: dict[str, Any]) -> list[LineSpec]:
-    return [LineSpec.from_json(rt, d) for d in rt.store.private(sub["id"]).get("pending", [])]
-
-
 # --- creation -----------------------------------------------------------------------------
+
+
+@dataclass
+class ItemSpec:
+    """A subscription item to create: its (already resolved) price, quantity and metadata."""
+
+    price: dict[str, Any]
+    quantity: int = 1
+    metadata: dict[str, str] = field(default_factory=dict)
 
 
 def create_subscription(
     rt: Runtime,
     *,
     customer: dict[str, Any],
-    items: list[tuple[dict[str, Any], int]],
+    items: list[ItemSpec],
     metadata: dict[str, str],
     default_payment_method: str | None,
     description: str | None = None,
+    finalize_now: bool = True,
+    trial_end: int | None = None,
+    missing_payment_method: str = "create_invoice",
+    discounts: Sequence[Redeemable] = (),
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Create an ``incomplete`` subscription and its first, finalized invoice (not yet paid)."""
-    currency = items[0][0]["currency"]
+    """Create an ``incomplete`` subscription and its first invoice: finalized (not yet paid),
+    or left a draft with ``finalize_now=False`` (a checkout finalizes it as its next step).
+    With ``trial_end`` it is ``trialing`` and the first invoice is free (see trials).
+    ``discounts``: (coupon, promotion code) pairs, already checked, redeemed on it."""
+    from fakestripe import discounts as discounting
+    from fakestripe import trials
+
+    currency = items[0].price["currency"]
     sub = build_subscription(
         rt,
         customer=customer["id"],
@@ -74,24 +90,34 @@ def create_subscription(
         default_payment_method=default_payment_method,
         description=description,
     )
-    interval, count = interval_of(items[0][0])
+    interval, count = interval_of(items[0].price)
     private = rt.store.private(sub["id"])
-    private.update(interval=interval, interval_count=count, cycle=1, pending=[])
+    private.update(interval=interval, interval_count=count, cycle=1)
     start = sub["billing_cycle_anchor"]
     end = period_end(start, interval, count, 1)
+    if trial_end is not None:
+        trials.start(rt, sub, trial_end, missing_payment_method)
+        end = trial_end
     rt.store.insert(sub)
+    redeemed = [
+        discounting.redeem(rt, coupon, promo, customer=customer["id"], subscription=sub["id"])
+        for coupon, promo in discounts
+    ]
+    for discount in redeemed:
+        discounting.attach(rt, sub, discount)
     created = [
         rt.store.insert(
             build_subscription_item(
                 rt,
                 subscription=sub["id"],
-                price=price,
-                quantity=quantity,
+                price=spec.price,
+                quantity=spec.quantity,
                 period_start=start,
                 period_end=end,
+                metadata=spec.metadata,
             )
         )
-        for price, quantity in items
+        for spec in items
     ]
     invoice = create_invoice(
         rt,
@@ -99,41 +125,56 @@ def create_subscription(
         subscription=sub,
         billing_reason="subscription_create",
         lines=[
-            regular_line(rt, price, item["quantity"], (start, end), item["id"])
-            for item, (price, _) in zip(created, items, strict=True)
+            (trials.trial_line if trial_end is not None else regular_line)(
+                rt, spec.price, item["quantity"], (start, end), item["id"]
+            )
+            for item, spec in zip(created, items, strict=True)
         ],
         period=(start, start),
         store=False,
     )
     sub["latest_invoice"] = invoice["id"]
     rt.emit("customer.subscription.created", sub)
+    for discount in redeemed:
+        rt.emit("customer.discount.created", discount)
     rt.store.insert(invoice)
     rt.emit("invoice.created", invoice)
-    finalize(rt, invoice)
+    if finalize_now:
+        finalize(rt, invoice)
+    if trial_end is not None:
+        trials.notify_if_near(rt, sub)
     return sub, invoice
 
 
-# --- changes ------------------------------------------------------------------------------
-
-
-@dataclass
-class ItemChange:
-    item: dict[str, Any] | None
-    old_price: dict[str, Any] | None
-    old_quantity: int
-    new_price: dict[str, Any] | None
-    new_quantity: int
-    metadata: dict[str, str] | None = None
-
-
-@dataclass
-class ChangePlan:
-    at: int
-    period: tuple[int, int]
-    changes: list[ItemChange]
-    reset_anchor: bool
-    interval: tuple[str, int]
-    proration_lines: list[LineSpec] = field(default_factory=list)
+def resolve_item_price(
+    rt: Runtime, sub: dict[str, Any], spec: dict[str, Any], path: str
+) -> dict[str, Any]:
+    """The price of an item spec: ``price`` (active, recurring, in ``sub``'s currency when it
+    has one) or ``price_data``, which creates an archived inline price as Stripe does."""
+    if ("price" in spec) == ("price_data" in spec):
+        raise invalid(
+            f"You must specify either `price` or `price_data` in {path}.",
+            param=f"{path}[price]",
+            code="parameter_missing",
+        )
+    if "price" in spec:
+        return resolve_recurring_price(rt, sub, spec["price"], f"{path}[price]")
+    data = spec["price_data"]
+    rt.store.require("product", data["product"], param=f"{path}[price_data][product]", status=400)
+    if sub.get("currency") and data["currency"] != sub["currency"]:
+        raise invalid(
+            f"The price specified uses currency {data['currency']}, but this subscription "
+            f"uses {sub['currency']}. A subscription cannot change currency.",
+            param=f"{path}[price_data][currency]",
+        )
+    price_params = {
+        "currency": data["currency"],
+        "unit_amount": data["unit_amount"],
+        "recurring": data["recurring"],
+        "tax_behavior": data.get("tax_behavior", "unspecified"),
+        "active": False,
+    }
+    return rt.store.insert(build_price(rt, price_params, data["product"]))
 
 
 def resolve_recurring_price(
@@ -151,343 +192,10 @@ def resolve_recurring_price(
             "with `type=recurring`.",
             param=param,
         )
-    if price["currency"] != sub["currency"]:
+    if sub.get("currency") and price["currency"] != sub["currency"]:
         raise invalid(
             f"The price specified uses currency {price['currency']}, but this subscription "
             f"uses {sub['currency']}. A subscription cannot change currency.",
             param=param,
         )
     return price
-
-
-def plan_change(
-    rt: Runtime,
-    sub: dict[str, Any],
-    item_params: list[dict[str, Any]],
-    *,
-    proration_behavior: str,
-    proration_date: int | None,
-    reset_anchor: bool = False,
-    param_prefix: str = "items",
-) -> ChangePlan:
-    """Work out what an items update means, without changing anything (used by previews too)."""
-    start, end = current_period(rt, sub)
-    at = proration_date if proration_date is not None else rt.now()
-    if proration_date is not None and not start <= proration_date <= end:
-        raise invalid(
-            "proration_date must be within the subscription's current billing period.",
-            param="proration_date",
-        )
-    existing = {i["id"]: i for i in subscription_items(rt, sub["id"])}
-    changes: dict[str, ItemChange] = {
-        item_id: ItemChange(
-            item,
-            rt.store.get("price", item["price"]),
-            item["quantity"],
-            rt.store.get("price", item["price"]),
-            item["quantity"],
-        )
-        for item_id, item in existing.items()
-    }
-    added: list[ItemChange] = []
-    for index, spec in enumerate(item_params):
-        path = f"{param_prefix}[{index}]"
-        if "id" in spec:
-            change = changes.get(spec["id"])
-            if change is None:
-                raise invalid(
-                    f"Subscription item {spec['id']} does not belong to subscription {sub['id']}.",
-                    param=f"{path}[id]",
-                    code="resource_missing",
-                )
-            if spec.get("deleted"):
-                change.new_price, change.new_quantity = None, 0
-                continue
-            if "price" in spec:
-                change.new_price = resolve_recurring_price(rt, sub, spec["price"], f"{path}[price]")
-            if "quantity" in spec:
-                change.new_quantity = spec["quantity"]
-            change.metadata = spec.get("metadata")
-        else:
-            if "price" not in spec:
-                raise invalid(
-                    f"Missing required param: {path}[price].",
-                    param=f"{path}[price]",
-                    code="parameter_missing",
-                )
-            price = resolve_recurring_price(rt, sub, spec["price"], f"{path}[price]")
-            added.append(
-                ItemChange(None, None, 0, price, spec.get("quantity", 1), spec.get("metadata"))
-            )
-    all_changes = [*changes.values(), *added]
-    remaining = [c for c in all_changes if c.new_price is not None]
-    if not remaining:
-        raise invalid(
-            "A subscription must have at least one active item. To cancel it, use DELETE.",
-            param=param_prefix,
-        )
-    intervals = {interval_of(c.new_price) for c in remaining}
-    if len(intervals) > 1:
-        raise invalid(
-            "All prices on a subscription must have the same `recurring.interval` and "
-            "`recurring.interval_count`.",
-            param=param_prefix,
-        )
-    interval = intervals.pop()
-    private = rt.store.private(sub["id"])
-    reset = reset_anchor or interval != (private["interval"], private["interval_count"])
-    plan = ChangePlan(at, (start, end), all_changes, reset, interval)
-    if proration_behavior != "none":
-        plan.proration_lines = _prorations(rt, plan)
-    return plan
-
-
-def _prorations(rt: Runtime, plan: ChangePlan) -> list[LineSpec]:
-    start, end = plan.period
-    if end <= start or plan.at >= end:
-        return []
-    fraction = (end - plan.at) / (end - start)
-    lines: list[LineSpec] = []
-    when = fmt_date(plan.at)
-    for change in plan.changes:
-        same = (
-            change.old_price is not None
-            and change.new_price is not None
-            and change.old_price["id"] == change.new_price["id"]
-            and change.old_quantity == change.new_quantity
-        )
-        # A restarted period credits every item's unused time, changed or not.
-        if same and not plan.reset_anchor:
-            continue
-        item_id = change.item["id"] if change.item else None
-        if change.old_price is not None and change.old_quantity:
-            lines.append(
-                _proration_line(
-                    rt,
-                    change.old_price,
-                    change.old_quantity,
-                    fraction=-fraction,
-                    template=f"Unused time on {{name}} after {when}",
-                    period=(plan.at, end),
-                    item_id=item_id,
-                )
-            )
-        if change.new_price is not None and not plan.reset_anchor:
-            lines.append(
-                _proration_line(
-                    rt,
-                    change.new_price,
-                    change.new_quantity,
-                    fraction=fraction,
-                    template=f"Remaining time on {{name}} after {when}",
-                    period=(plan.at, end),
-                    item_id=item_id,
-                )
-            )
-    return lines
-
-
-def _proration_line(
-    rt: Runtime,
-    price: dict[str, Any],
-    quantity: int,
-    *,
-    fraction: float,
-    template: str,
-    period: tuple[int, int],
-    item_id: str | None,
-) -> LineSpec:
-    product = rt.store.get("product", price["product"]) or {"name": price["product"]}
-    # Stripe writes quantities with a multiplication sign.
-    name = product["name"] if quantity == 1 else f"{quantity} × {product['name']}"  # noqa: RUF001
-    return LineSpec(
-        amount=round(price["unit_amount"] * quantity * fraction),
-        description=template.format(name=name),
-        price=price,
-        quantity=quantity,
-        period=period,
-        subscription_item=item_id,
-        proration=True,
-        invoice_item=new_id("ii"),
-    )
-
-
-def apply_change(
-    rt: Runtime,
-    sub: dict[str, Any],
-    plan: ChangePlan,
-    *,
-    proration_behavior: str,
-    before: dict[str, Any],
-) -> dict[str, Any] | None:
-    """Make the planned change; returns the invoice created right away, if any."""
-    private = rt.store.private(sub["id"])
-    start, end = plan.period
-    if plan.reset_anchor:
-        sub["billing_cycle_anchor"] = plan.at
-        private.update(interval=plan.interval[0], interval_count=plan.interval[1], cycle=1)
-        start, end = plan.at, period_end(plan.at, plan.interval[0], plan.interval[1], 1)
-    for change in plan.changes:
-        if change.item is not None and change.new_price is None:
-            rt.store.delete("subscription_item", change.item["id"])
-        elif change.item is not None:
-            change.item.update(
-                price=change.new_price["id"],
-                quantity=change.new_quantity,
-                current_period_start=start,
-                current_period_end=end,
-            )
-            if change.metadata is not None:
-                change.item["metadata"] = apply_metadata(change.item["metadata"], change.metadata)
-        else:
-            item = build_subscription_item(
-                rt,
-                subscription=sub["id"],
-                price=change.new_price,
-                quantity=change.new_quantity,
-                period_start=start,
-                period_end=end,
-                metadata=new_metadata(change.metadata),
-            )
-            rt.store.insert(item)
-            for line in plan.proration_lines:
-                if line.subscription_item is None and line.price["id"] == change.new_price["id"]:
-                    line.subscription_item = item["id"]
-    rt.store.mark_dirty()
-    invoice_now = plan.reset_anchor or (
-        proration_behavior == "always_invoice" and plan.proration_lines
-    )
-    if not invoice_now:
-        if proration_behavior == "create_prorations":
-            private.setdefault("pending", []).extend(
-                line.to_json() for line in plan.proration_lines
-            )
-        emit_updated(rt, "customer.subscription.updated", sub, before)
-        return None
-    lines = [*pending_lines(rt, sub), *plan.proration_lines]
-    private["pending"] = []
-    if plan.reset_anchor:
-        lines += [
-            regular_line(
-                rt, rt.store.get("price", i["price"]), i["quantity"], (start, end), i["id"]
-            )
-            for i in subscription_items(rt, sub["id"])
-        ]
-    customer = rt.store.require("customer", sub["customer"])
-    invoice = create_invoice(
-        rt,
-        customer=customer,
-        subscription=sub,
-        billing_reason="subscription_update",
-        lines=lines,
-        period=(plan.at, plan.at),
-        store=False,
-    )
-    sub["latest_invoice"] = invoice["id"]
-    emit_updated(rt, "customer.subscription.updated", sub, before)
-    rt.store.insert(invoice)
-    rt.emit("invoice.created", invoice)
-    finalize(rt, invoice)
-    if invoice["status"] == "open" and not sub.get("pause_collection"):
-        charge_invoice(rt, invoice)
-    return invoice
-
-
-# --- cancellation and pausing -------------------------------------------------------------
-
-
-def cancel_now(
-    rt: Runtime,
-    sub: dict[str, Any],
-    *,
-    reason: str,
-    comment: str | None = None,
-    feedback: str | None = None,
-) -> None:
-    now = rt.now()
-    sub.update(status="canceled", ended_at=now, canceled_at=sub["canceled_at"] or now)
-    if sub["cancel_at"] is not None and sub["cancel_at"] > now:
-        sub["cancel_at"] = None
-    sub["cancellation_details"].update(reason=reason)
-    if comment is not None:
-        sub["cancellation_details"]["comment"] = comment
-    if feedback is not None:
-        sub["cancellation_details"]["feedback"] = feedback
-    rt.store.private(sub["id"])["pending"] = []
-    for invoice in rt.store.all("invoice", lambda i: i["status"] in {"open", "draft"}):
-        parent = invoice.get("parent") or {}
-        if (parent.get("subscription_details") or {}).get("subscription") == sub["id"]:
-            invoice.update(next_payment_attempt=None, auto_advance=False)
-    rt.store.mark_dirty()
-    rt.emit("customer.subscription.deleted", sub)
-
-
-def set_cancel_at(rt: Runtime, sub: dict[str, Any], cancel_at: int | None) -> None:
-    """Schedule (or with None, undo) a cancellation; no event, the caller emits one."""
-    _, end = current_period(rt, sub)
-    if cancel_at is None:
-        sub.update(cancel_at=None, cancel_at_period_end=False, canceled_at=None)
-        sub["cancellation_details"].update(reason=None)
-        return
-    sub.update(
-        cancel_at=cancel_at,
-        cancel_at_period_end=cancel_at == end,
-        canceled_at=rt.now(),
-    )
-    sub["cancellation_details"].update(reason="cancellation_requested")
-
-
-def pause(rt: Runtime, sub: dict[str, Any]) -> None:
-    if sub["status"] not in {"active", "past_due"}:
-        raise invalid(
-            f"A subscription with status {sub['status']} cannot be paused.", param="subscription"
-        )
-    before = rt.render(sub)
-    sub["status"] = "paused"
-    rt.store.mark_dirty()
-    rt.emit("customer.subscription.paused", sub)
-    emit_updated(rt, "customer.subscription.updated", sub, before)
-
-
-def resume(rt: Runtime, sub: dict[str, Any], *, anchor: str) -> None:
-    if sub["status"] != "paused":
-        raise invalid("Only a paused subscription can be resumed.", param="subscription")
-    before = rt.render(sub)
-    now = rt.now()
-    private = rt.store.private(sub["id"])
-    start, end = current_period(rt, sub)
-    items = subscription_items(rt, sub["id"])
-    sub["status"] = "active"
-    if anchor == "now" or end <= now:
-        sub["billing_cycle_anchor"] = now
-        private["cycle"] = 1
-        start, end = now, next_period_end(rt, sub, 1)
-        for item in items:
-            item.update(current_period_start=start, current_period_end=end)
-        customer = rt.store.require("customer", sub["customer"])
-        invoice = create_invoice(
-            rt,
-            customer=customer,
-            subscription=sub,
-            billing_reason="subscription_update",
-            lines=[
-                regular_line(
-                    rt, rt.store.get("price", i["price"]), i["quantity"], (start, end), i["id"]
-                )
-                for i in items
-            ],
-            period=(now, now),
-            store=False,
-        )
-        sub["latest_invoice"] = invoice["id"]
-        rt.emit("customer.subscription.resumed", sub)
-        emit_updated(rt, "customer.subscription.updated", sub, before)
-        rt.store.insert(invoice)
-        rt.emit("invoice.created", invoice)
-        finalize(rt, invoice)
-        if invoice["status"] == "open":
-            charge_invoice(rt, invoice)
-        return
-    rt.store.mark_dirty()
-    rt.emit("customer.subscription.resumed", sub)
-    emit_updated(rt, "customer.subscription.updated", sub, before)

@@ -7,6 +7,7 @@ import base64
 import binascii
 import functools
 import json
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -14,15 +15,24 @@ from flask import Blueprint, Response, current_app, g, request
 
 from fakestripe import API_VERSION
 from fakestripe.context import RequestInfo, request_scope
-from fakestripe.errors import StripeError, invalid
+from fakestripe.errors import StripeError, api_error, invalid
 from fakestripe.expand import expand
+from fakestripe.form import parse_form
 from fakestripe.objects import list_object
-from fakestripe.params import Hash, in_range, parse_form
+from fakestripe.params import Hash, in_range
+from fakestripe.test_clocks import request_clock
+from fakestripe.test_clocks import scope as clock_scope
+from fakestripe.tracking import Params
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
 
 Handler = Callable[..., dict[str, Any]]
+
+# Every /v1 route with its parameter table: (HTTP method, Flask rule, schema).
+ROUTES: list[tuple[str, str, Hash]] = []
+
+log = logging.getLogger("fakestripe.api")
 
 IDEMPOTENCY_TTL = 24 * 3600
 DAY = 86_400
@@ -157,9 +167,11 @@ def api(bp: Blueprint, rule: str, method: str, spec: Hash) -> Callable[[Handler]
                         )
                 params = spec.check(raw, "")
                 expand_paths = params.pop("expand", [])
+                clock = request_clock(rt, path_args, raw)
                 try:
-                    with request_scope(RequestInfo(g.request_id, key)):
+                    with request_scope(RequestInfo(g.request_id, key)), clock_scope(rt, clock):
                         result = handler(rt, params, **path_args)
+                        _refuse_unread(params)
                         if expand_paths:
                             result = expand(rt, result, expand_paths)
                     status, body = 200, result
@@ -174,6 +186,7 @@ def api(bp: Blueprint, rule: str, method: str, spec: Hash) -> Callable[[Handler]
             headers = {"Idempotency-Key": key} if key else {}
             return json_response(body, status, headers)
 
+        ROUTES.append((method, rule, spec))
         bp.add_url_rule(
             rule,
             endpoint=f"{method.lower()}_{handler.__name__}",
@@ -185,6 +198,20 @@ def api(bp: Blueprint, rule: str, method: str, spec: Hash) -> Callable[[Handler]
     return register
 
 
+def _refuse_unread(params: Params) -> None:
+    """The rule's safety net: a parameter the handler accepted but never looked at would be
+    silently dropped. That is a stand-in bug, reported as one (Stripe's 500 shape)."""
+    unread = params.unread()
+    if unread:
+        log.error(
+            "fakestripe: %s %s accepted but did not use %s", request.method, request.path, unread
+        )
+        raise api_error(
+            "fakestripe accepted but did not use these parameters (a stand-in bug; nothing "
+            "should be accepted and ignored): " + ", ".join(unread)
+        )
+
+
 # --- lists --------------------------------------------------------------------------------
 
 
@@ -192,7 +219,8 @@ def paginate(
     rt: Runtime, items: list[dict[str, Any]], params: dict[str, Any], url: str
 ) -> dict[str, Any]:
     """Stripe pagination over ``items`` (already newest first)."""
-    items = [i for i in items if in_range(i.get("created") or 0, params.get("created"))]
+    created = params.get("created")
+    items = [i for i in items if in_range(i.get("created") or 0, created)]
     limit = params.get("limit", 10)
     after, before = params.get("starting_after"), params.get("ending_before")
     if after and before:

@@ -6,27 +6,17 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint
 
+from fakestripe import checkout_discounts
 from fakestripe.api.base import api, paginate, retrieve
-from fakestripe.api.prices import recurring_field
+from fakestripe.api.checkout_schema import CREATE
 from fakestripe.checkout_flow import expire_session
 from fakestripe.errors import invalid
 from fakestripe.objects import list_object
 from fakestripe.objects.catalog import build_price, build_product
 from fakestripe.objects.checkout import build_item, build_session, session_items
-from fakestripe.params import (
-    Amount,
-    Array,
-    Bool,
-    Currency,
-    Email,
-    Hash,
-    Int,
-    Metadata,
-    Str,
-    Url,
-    endpoint,
-    list_endpoint,
-)
+from fakestripe.params import Hash, Metadata, Str, endpoint, list_endpoint, new_metadata
+from fakestripe.setup import create_setup_intent
+from fakestripe.tracking import consume, wanted
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
@@ -35,150 +25,44 @@ bp = Blueprint("checkout", __name__)
 
 MIN_EXPIRY = 30 * 60
 MAX_EXPIRY = 24 * 3600
-
-_PRICE_DATA = Hash(
-    {
-        "currency": Currency(),
-        "unit_amount": Amount(),
-        "product": Str(max_length=255),
-        "product_data": Hash(
-            {
-                "name": Str(max_length=250),
-                "description": Str(max_length=40_000),
-                "images": Array(Url(), max_items=8),
-                "metadata": Metadata(),
-                "tax_code": Str(max_length=100),
-                "unit_label": Str(max_length=12),
-            },
-            required=("name",),
-        ),
-        "recurring": recurring_field(),
-        "tax_behavior": Str(choices=("exclusive", "inclusive", "unspecified")),
-    },
-    required=("currency",),
-    unsupported=("unit_amount_decimal",),
-)
-
-_LINE_ITEM = Hash(
-    {
-        "price": Str(max_length=255),
-        "price_data": _PRICE_DATA,
-        "quantity": Int(minimum=1, maximum=999_999),
-    },
-    ignored=("adjustable_quantity",),
-    unsupported=("tax_rates", "dynamic_tax_rates", "metadata"),
-)
-
-CREATE = endpoint(
-    {
-        "mode": Str(choices=("payment", "subscription", "setup")),
-        "line_items": Array(_LINE_ITEM, max_items=20),
-        "customer": Str(max_length=255),
-        "customer_email": Email(),
-        "customer_creation": Str(choices=("always", "if_required")),
-        "client_reference_id": Str(max_length=200),
-        "metadata": Metadata(),
-        "subscription_data": Hash(
-            {"metadata": Metadata(), "description": Str(max_length=500)},
-            ignored=("billing_mode", "proration_behavior"),
-            unsupported=(
-                "trial_period_days",
-                "trial_end",
-                "trial_settings",
-                "billing_cycle_anchor",
-                "default_tax_rates",
-                "application_fee_percent",
-                "on_behalf_of",
-                "transfer_data",
-                "invoice_settings",
-                "pending_invoice_item_interval",
-            ),
-        ),
-        "payment_intent_data": Hash(
-            {
-                "metadata": Metadata(),
-                "description": Str(max_length=1000),
-                "receipt_email": Email(),
-                "setup_future_usage": Str(choices=("on_session", "off_session")),
-                "statement_descriptor": Str(max_length=22),
-                "statement_descriptor_suffix": Str(max_length=22),
-            },
-            unsupported=(
-                "capture_method",
-                "application_fee_amount",
-                "on_behalf_of",
-                "transfer_data",
-                "transfer_group",
-                "shipping",
-            ),
-        ),
-        "success_url": Url(allow_template=True),
-        "cancel_url": Url(),
-        "expires_at": Int(minimum=0),
-        "locale": Str(max_length=10),
-        "allow_promotion_codes": Bool(),
-        "billing_address_collection": Str(choices=("auto", "required")),
-        "payment_method_collection": Str(choices=("always", "if_required")),
-        "submit_type": Str(choices=("auto", "book", "donate", "pay", "subscribe")),
-        "ui_mode": Str(choices=("hosted_page", "embedded_page", "elements")),
-        "currency": Currency(),
-        "payment_method_types": Array(Str(max_length=50)),
-    },
-    required=("mode",),
-    ignored=(
-        "automatic_tax",
-        "consent_collection",
-        "custom_text",
-        "customer_update",
-        "invoice_creation",
-        "phone_number_collection",
-        "tax_id_collection",
-        "payment_method_options",
-        "allowed_payment_method_types",
-        "excluded_payment_method_types",
-        "saved_payment_method_options",
-        "origin_context",
-        "wallet_options",
-        "adaptive_pricing",
-        "branding_settings",
-        "name_collection",
-        "payment_method_configuration",
-    ),
-    unsupported=(
-        "discounts",
-        "shipping_address_collection",
-        "shipping_options",
-        "return_url",
-        "redirect_on_completion",
-        "after_expiration",
-        "custom_fields",
-        "optional_items",
-        "permissions",
-        "setup_intent_data",
-        "line_items_collection",
-    ),
-)
+DAY = 86_400
 
 
-def _check_session_params(rt: Runtime, params: dict[str, Any]) -> None:
-    if "payment_method_types" in params:
-        raise invalid(
-            "The `payment_method_types` parameter is no longer supported on this API version. "
-            "Use `allowed_payment_method_types` or `excluded_payment_method_types` instead.",
-            param="payment_method_types",
-            code="payment_method_types_no_longer_supported",
-        )
+def _check_mode(params: dict[str, Any]) -> None:
+    """What each mode needs, and what belongs to another mode."""
     mode = params["mode"]
     if mode == "setup":
-        raise invalid(
-            "fakestripe does not implement mode=setup.", param="mode", code="parameter_invalid"
-        )
-    if params.get("ui_mode", "hosted_page") != "hosted_page":
-        raise invalid("fakestripe only implements ui_mode=hosted_page.", param="ui_mode")
-    if not params.get("line_items"):
+        for key in ("line_items", "subscription_data", "payment_intent_data"):
+            if key in params:
+                raise invalid(f"You cannot pass `{key}` in `setup` mode.", param=key)
+        if "currency" not in params:
+            raise invalid(
+                "Missing required param: currency (a setup mode session needs one).",
+                param="currency",
+                code="parameter_missing",
+            )
+    elif not params.get("line_items"):
         raise invalid(
             "Missing required param: line_items.", param="line_items", code="parameter_missing"
         )
+    elif "setup_intent_data" in params:
+        raise invalid(
+            "`setup_intent_data` can only be used in `setup` mode.", param="setup_intent_data"
+        )
+    if mode == "subscription":
+        for key in ("customer_creation", "payment_intent_data"):
+            if key in params:
+                raise invalid(f"`{key}` can only be used in `payment` mode.", param=key)
+    elif "subscription_data" in params:
+        raise invalid(
+            "`subscription_data` can only be used in `subscription` mode.",
+            param="subscription_data",
+        )
+
+
+def _check_session_params(rt: Runtime, params: dict[str, Any]) -> None:
+    _check_mode(params)
+    checkout_discounts.check_params(params)
     if "success_url" not in params:
         raise invalid(
             "Missing required param: success_url.", param="success_url", code="parameter_missing"
@@ -191,15 +75,6 @@ def _check_session_params(rt: Runtime, params: dict[str, Any]) -> None:
         )
     if "customer" in params:
         rt.store.require("customer", params["customer"], param="customer", status=400)
-    if mode == "subscription":
-        for key in ("customer_creation", "payment_intent_data"):
-            if key in params:
-                raise invalid(f"`{key}` can only be used in `payment` mode.", param=key)
-    elif "subscription_data" in params:
-        raise invalid(
-            "`subscription_data` can only be used in `subscription` mode.",
-            param="subscription_data",
-        )
     now = rt.now()
     if "expires_at" in params and not now + MIN_EXPIRY <= params["expires_at"] <= now + MAX_EXPIRY:
         raise invalid(
@@ -262,14 +137,12 @@ def _resolve_line_item(
     )
 
 
-@api(bp, "/v1/checkout/sessions", "POST", CREATE)
-def create_session(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
-    _check_session_params(rt, params)
-    resolved = [_resolve_line_item(rt, spec, i) for i, spec in enumerate(params["line_items"])]
-    currencies = {price["currency"] for _, price, _ in resolved}
+def _check_prices(params: dict[str, Any], prices: list[dict[str, Any]]) -> str:
+    """One currency, and the kind of prices the mode takes; returns the currency."""
+    currencies = {price["currency"] for price in prices}
     if len(currencies) > 1 or ("currency" in params and params["currency"] not in currencies):
         raise invalid("All line items must use the same currency.", param="line_items")
-    recurring = [p for _, p, _ in resolved if p.get("recurring")]
+    recurring = [p for p in prices if p.get("recurring")]
     if params["mode"] == "payment" and recurring:
         raise invalid(
             "You specified `payment` mode but passed a recurring price. Either switch to "
@@ -277,7 +150,7 @@ def create_session(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
             param="line_items",
         )
     if params["mode"] == "subscription":
-        if len(recurring) != len(resolved):
+        if len(recurring) != len(prices):
             raise invalid(
                 "fakestripe only implements subscription mode with recurring prices.",
                 param="line_items",
@@ -290,21 +163,16 @@ def create_session(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
                 "Checkout does not support multiple prices with different billing intervals.",
                 param="line_items",
             )
-    currency = currencies.pop()
-    total = sum(price["unit_amount"] * quantity for _, price, quantity in resolved)
-    # Stripe's minimum charge is about 50 of the smallest unit (0.50 eur/usd, 50 jpy).
-    minimum = 50
-    if params["mode"] == "payment" and total < minimum:
-        raise invalid(
-            f"The Checkout Session's total amount due must add up to at least {minimum} "
-            f"(smallest {currency} unit).",
-            param="line_items",
-            code="amount_too_small",
-        )
+    return currencies.pop()
+
+
+def _create_items(
+    rt: Runtime,
+    resolved: list[tuple[dict[str, Any] | None, dict[str, Any], int]],
+    specs: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
     items = []
-    for (existing, price_params, quantity), spec in zip(
-        resolved, params["line_items"], strict=True
-    ):
+    for (existing, price_params, quantity), spec in zip(resolved, specs, strict=True):
         price = existing
         if price is None:
             data = spec["price_data"]
@@ -317,14 +185,92 @@ def create_session(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
             # Inline prices exist but are archived so they do not show up as catalogue prices.
             price = rt.store.insert(build_price(rt, {**price_params, "active": False}, product_id))
         items.append(build_item(rt, price, quantity))
+    return items
+
+
+@api(bp, "/v1/checkout/sessions", "POST", CREATE)
+def create_session(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
+    _check_session_params(rt, params)
+    if params["mode"] == "setup":
+        return _setup_session(rt, params)
+    resolved = [_resolve_line_item(rt, spec, i) for i, spec in enumerate(params["line_items"])]
+    currency = _check_prices(params, [price for _, price, _ in resolved])
+    total = sum(price["unit_amount"] * quantity for _, price, quantity in resolved)
+    # Stripe's minimum charge is about 50 of the smallest unit (0.50 eur/usd, 50 jpy).
+    minimum = 50
+    if params["mode"] == "payment" and total < minimum:
+        raise invalid(
+            f"The Checkout Session's total amount due must add up to at least {minimum} "
+            f"(smallest {currency} unit).",
+            param="line_items",
+            code="amount_too_small",
+        )
+    trial_end = _trial_end(rt, params.get("subscription_data") or {})
+    if trial_end is not None:
+        # Nothing is due today; the first paid period starts when the trial ends.
+        total = 0
+    elif params.get("payment_method_collection") == "if_required":
+        raise invalid(
+            "fakestripe implements payment_method_collection=if_required for free trials only.",
+            param="payment_method_collection",
+        )
+    items = _create_items(rt, resolved, params["line_items"])
     session = build_session(rt, params, amount_total=total, currency=currency)
     rt.store.insert(session)
     private = rt.store.private(session["id"])
     private["line_items"] = items
-    private["subscription_data"] = params.get("subscription_data") or {}
-    private["payment_intent_data"] = params.get("payment_intent_data") or {}
-    private["allow_promotion_codes"] = params.get("allow_promotion_codes")
+    # Used when the session is paid: every key is applied then (see checkout_flow).
+    private["subscription_data"] = _kept(params.get("subscription_data"))
+    if trial_end is not None:
+        private["subscription_data"]["trial_end"] = trial_end
+    private["payment_intent_data"] = _kept(params.get("payment_intent_data"))
+    checkout_discounts.start(rt, session, params)
     return rt.render(session)
+
+
+def _trial_end(rt: Runtime, data: dict[str, Any]) -> int | None:
+    """A Checkout trial: ``trial_period_days``, or a ``trial_end`` at least two days away."""
+    now = rt.now()
+    if "trial_end" in data and "trial_period_days" in data:
+        raise invalid(
+            "You may only specify one of these parameters: trial_end, trial_period_days.",
+            param="subscription_data[trial_period_days]",
+            code="parameters_exclusive",
+        )
+    if "trial_period_days" in data:
+        return now + data["trial_period_days"] * DAY
+    trial_end = data.get("trial_end")
+    if trial_end is not None and not now + 2 * DAY <= trial_end <= now + 730 * DAY:
+        raise invalid(
+            "subscription_data[trial_end] must be at least 2 days and at most 730 days away.",
+            param="subscription_data[trial_end]",
+        )
+    return trial_end
+
+
+def _setup_session(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
+    """Setup mode: no line items, nothing charged; the card is saved through a SetupIntent."""
+    data = params.get("setup_intent_data") or {}
+    session = build_session(rt, params, amount_total=None, currency=params["currency"])
+    si = create_setup_intent(
+        rt,
+        customer=params.get("customer"),
+        description=data.get("description"),
+        metadata=new_metadata(data.get("metadata")),
+    )
+    session.update(setup_intent=si["id"], payment_status="no_payment_required")
+    rt.store.insert(session)
+    private = rt.store.private(session["id"])
+    private.update(line_items=[], subscription_data={}, payment_intent_data={})
+    return rt.render(session)
+
+
+def _kept(data: dict[str, Any] | None) -> dict[str, Any]:
+    """Plain JSON to keep until payment; empty metadata values already mean "no such key"."""
+    kept = consume(data or {})
+    if "metadata" in kept:
+        kept["metadata"] = new_metadata(kept["metadata"])
+    return kept
 
 
 @api(bp, "/v1/checkout/sessions/<session_id>", "GET", endpoint())
@@ -334,7 +280,7 @@ def retrieve_session(rt: Runtime, params: dict[str, Any], session_id: str) -> di
 
 UPDATE = endpoint(
     {"metadata": Metadata()},
-    unsupported=("collected_information", "shipping_options", "line_items"),
+    unsupported=("collected_information", "shipping_options", "line_items", "payment_intent_data"),
 )
 
 
@@ -363,31 +309,25 @@ LIST = list_endpoint(
         "status": Str(choices=("open", "complete", "expired")),
         "customer_details": Hash({"email": Str(max_length=512)}, required=("email",)),
         "payment_link": Str(max_length=255),
-    }
+    },
+    unsupported=("customer_account",),
 )
 
 
 @api(bp, "/v1/checkout/sessions", "GET", LIST)
 def list_sessions(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
     email = (params.get("customer_details") or {}).get("email")
+    f = wanted(params, "customer", "payment_intent", "subscription", "status", "payment_link")
 
     def keep(s: dict[str, Any]) -> bool:
-        return all(
-            (
-                all(
-                    s[k] == params[k]
-                    for k in ("customer", "payment_intent", "subscription", "status")
-                    if k in params
-                ),
-                email is None or (s["customer_details"] or {}).get("email") == email,
-                "payment_link" not in params or s["payment_link"] == params["payment_link"],
-            )
+        return all(s[k] == v for k, v in f.items()) and (
+            email is None or (s["customer_details"] or {}).get("email") == email
         )
 
     return paginate(rt, rt.store.all("checkout.session", keep), params, "/v1/checkout/sessions")
 
 
-LINE_ITEMS = list_endpoint()
+LINE_ITEMS = list_endpoint(created=False)
 
 
 @api(bp, "/v1/checkout/sessions/<session_id>/line_items", "GET", LINE_ITEMS)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint
 
 from fakestripe.api.base import api, paginate, retrieve
+from fakestripe.balance import record
 from fakestripe.charging import attach, resolve_payment_method
 from fakestripe.errors import invalid
 from fakestripe.events import emit_updated
@@ -30,16 +31,13 @@ if TYPE_CHECKING:
 bp = Blueprint("customers", __name__)
 
 _UNSUPPORTED = (
+    "business_name",
+    "cash_balance",
+    "individual_name",
+    "next_invoice_sequence",
     "shipping",
     "source",
     "tax",
-    "tax_id_data",
-    "test_clock",
-    "cash_balance",
-    "coupon",
-    "promotion_code",
-    "next_invoice_sequence",
-    "default_source",
     "validate",
 )
 
@@ -81,8 +79,12 @@ def _fields(update: bool) -> dict[str, Any]:
 
 
 CREATE = endpoint(
-    {**_fields(update=False), "payment_method": Str(max_length=255)},
-    unsupported=_UNSUPPORTED,
+    {
+        **_fields(update=False),
+        "payment_method": Str(max_length=255),
+        "test_clock": Str(max_length=255),
+    },
+    unsupported=(*_UNSUPPORTED, "tax_id_data"),
 )
 
 
@@ -107,7 +109,14 @@ def create_customer(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
                 param="invoice_settings[default_payment_method]",
                 status=400,
             )
-    customer = rt.store.insert(build_customer(rt, params))
+    clock = params.get("test_clock")
+    if clock is not None:
+        rt.store.require("test_helpers.test_clock", clock, param="test_clock", status=400)
+    customer = build_customer(rt, params)
+    customer["test_clock"] = clock
+    rt.store.insert(customer)
+    if params.get("balance"):
+        record(rt, customer, params["balance"], kind="initial")
     rt.emit("customer.created", customer)
     if pm is not None:
         attach(rt, pm, customer["id"])
@@ -124,7 +133,7 @@ def retrieve_customer(rt: Runtime, params: dict[str, Any], customer_id: str) -> 
     return retrieve(rt, "customer", customer_id)
 
 
-UPDATE = endpoint(_fields(update=True), unsupported=_UNSUPPORTED)
+UPDATE = endpoint(_fields(update=True), unsupported=(*_UNSUPPORTED, "default_source"))
 
 
 @api(bp, "/v1/customers/<customer_id>", "POST", UPDATE)
@@ -151,6 +160,9 @@ def update_customer(rt: Runtime, params: dict[str, Any], customer_id: str) -> di
                 customer["invoice_settings"][sub_key] = None if sub_value is EMPTY else sub_value
         elif key == "address":
             customer["address"] = None if value is EMPTY else address_from(value)
+        elif key == "balance":
+            if value != customer["balance"]:
+                record(rt, customer, value - customer["balance"], kind="adjustment")
         else:
             customer[key] = None if value is EMPTY else value
     emit_updated(rt, "customer.updated", customer, before)
@@ -158,22 +170,32 @@ def update_customer(rt: Runtime, params: dict[str, Any], customer_id: str) -> di
     return rt.render(customer)
 
 
-LIST = list_endpoint({"email": Str(max_length=512)}, unsupported=("test_clock",))
+LIST = list_endpoint({"email": Str(max_length=512), "test_clock": Str(max_length=255)})
 
 
 @api(bp, "/v1/customers", "GET", LIST)
 def list_customers(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
-    email = params.get("email")
+    email, clock = params.get("email"), params.get("test_clock")
     # Stripe's email filter is case-sensitive.
-    items = rt.store.all("customer", lambda c: email is None or c["email"] == email)
+    items = rt.store.all(
+        "customer",
+        lambda c: (
+            (email is None or c["email"] == email) and (clock is None or c["test_clock"] == clock)
+        ),
+    )
     return paginate(rt, items, params, "/v1/customers")
 
 
-@api(bp, "/v1/customers/<customer_id>", "DELETE", endpoint())
+@api(bp, "/v1/customers/<customer_id>", "DELETE", endpoint(expand=False))
 def delete_customer(rt: Runtime, params: dict[str, Any], customer_id: str) -> dict[str, Any]:
-    from fakestripe.subscriptions import cancel_now
+    return remove_customer(rt, rt.store.require("customer", customer_id))
 
-    customer = rt.store.require("customer", customer_id)
+
+def remove_customer(rt: Runtime, customer: dict[str, Any]) -> dict[str, Any]:
+    """Delete a customer, cancelling its subscriptions first."""
+    from fakestripe.cancellation import cancel_now
+
+    customer_id = customer["id"]
     for sub in rt.store.all("subscription", lambda s: s["customer"] == customer_id):
         if sub["status"] not in {"canceled", "incomplete_expired"}:
             cancel_now(rt, sub, reason="cancellation_requested")

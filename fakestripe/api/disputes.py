@@ -10,6 +10,7 @@ from fakestripe.api.base import api, paginate, retrieve
 from fakestripe.charging import close_dispute
 from fakestripe.events import emit_updated
 from fakestripe.params import Bool, Hash, Metadata, Str, apply_metadata, endpoint, list_endpoint
+from fakestripe.tracking import consume, wanted
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
@@ -27,10 +28,8 @@ LIST = list_endpoint({"charge": Str(max_length=255), "payment_intent": Str(max_l
 
 @api(bp, "/v1/disputes", "GET", LIST)
 def list_disputes(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
-    items = rt.store.all(
-        "dispute",
-        lambda d: all(d[k] == params[k] for k in ("charge", "payment_intent") if k in params),
-    )
+    f = wanted(params, "charge", "payment_intent")
+    items = rt.store.all("dispute", lambda d: all(d[k] == v for k, v in f.items()))
     return paginate(rt, items, params, "/v1/disputes")
 
 
@@ -50,12 +49,35 @@ _EVIDENCE_TEXT = (
     "duplicate_charge_explanation",
 )
 
+# Evidence that is a file upload, or structured; the stand-in stores text evidence only.
+_EVIDENCE_OTHER = (
+    "appeal",
+    "cancellation_policy",
+    "customer_communication",
+    "customer_signature",
+    "duplicate_charge_documentation",
+    "duplicate_charge_id",
+    "enhanced_evidence",
+    "receipt",
+    "refund_policy",
+    "service_documentation",
+    "shipping_address",
+    "shipping_carrier",
+    "shipping_date",
+    "shipping_documentation",
+    "shipping_tracking_number",
+    "uncategorized_file",
+)
+
 UPDATE = endpoint(
     {
         "metadata": Metadata(),
-        "evidence": Hash({k: Str(max_length=20_000) for k in _EVIDENCE_TEXT}),
+        "evidence": Hash(
+            {k: Str(max_length=20_000) for k in _EVIDENCE_TEXT}, unsupported=_EVIDENCE_OTHER
+        ),
         "submit": Bool(),
-    }
+    },
+    unsupported=("intended_submission_method",),
 )
 
 
@@ -66,7 +88,7 @@ def update_dispute(rt: Runtime, params: dict[str, Any], dispute_id: str) -> dict
     if "metadata" in params:
         dispute["metadata"] = apply_metadata(dispute["metadata"], params["metadata"])
     if params.get("evidence"):
-        dispute["evidence"].update(params["evidence"])
+        dispute["evidence"].update(consume(params["evidence"]))
         dispute["evidence_details"]["has_evidence"] = True
     if params.get("submit"):
         dispute["evidence_details"]["submission_count"] += 1

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint
 
 from fakestripe.api.base import api, paginate, retrieve
+from fakestripe.errors import invalid
 from fakestripe.params import Array, Bool, Str, endpoint, list_endpoint
 
 if TYPE_CHECKING:
@@ -32,6 +33,12 @@ LIST = list_endpoint(
 
 @api(bp, "/v1/events", "GET", LIST)
 def list_events(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
+    if "type" in params and "types" in params:
+        raise invalid(
+            "You may only specify one of these parameters: type, types.",
+            param="types",
+            code="parameters_exclusive",
+        )
     patterns = [params["type"]] if "type" in params else params.get("types")
     delivered = params.get("delivery_success")
 

@@ -1,4 +1,4 @@
-"""``/v1/invoices`` (including ``create_preview``) and ``/v1/invoice_payments``."""
+"""``/v1/invoices`` and ``/v1/invoice_payments`` (previews are in :mod:`.previews`)."""
 
 from __future__ import annotations
 
@@ -8,20 +8,14 @@ from flask import Blueprint
 
 from fakestripe.api.base import api, paginate, retrieve
 from fakestripe.api.checkout import page_of
-from fakestripe.api.subscriptions import PRORATION_BEHAVIORS
-from fakestripe.api.subscriptions import UPDATE as SUBSCRIPTION_UPDATE
-from fakestripe.billing_engine import upcoming_invoice
 from fakestripe.charging import decline_error, resolve_payment_method
 from fakestripe.errors import invalid
 from fakestripe.events import emit_updated
 from fakestripe.invoicing import (
     charge_invoice,
-    create_invoice,
     finalize,
     mark_paid,
     mark_uncollectible,
-    preview_id,
-    regular_line,
     subscription_id_of,
     void,
 )
@@ -29,15 +23,15 @@ from fakestripe.params import (
     EMPTY,
     Bool,
     Hash,
-    Int,
     Metadata,
+    Range,
     Str,
     apply_metadata,
     endpoint,
+    in_range,
     list_endpoint,
 )
-from fakestripe.periods import period_end
-from fakestripe.subscriptions import current_period, pending_lines, plan_change
+from fakestripe.tracking import wanted
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
@@ -56,7 +50,7 @@ LIST = list_endpoint(
         "subscription": Str(max_length=255),
         "status": Str(choices=("draft", "open", "paid", "uncollectible", "void")),
         "collection_method": Str(choices=("charge_automatically", "send_invoice")),
-        "due_date": Hash({}, ignored=("gt", "gte", "lt", "lte")),
+        "due_date": Range(),
     },
     unsupported=("customer_account",),
 )
@@ -64,15 +58,15 @@ LIST = list_endpoint(
 
 @api(bp, "/v1/invoices", "GET", LIST)
 def list_invoices(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
+    f = wanted(params, "customer", "status", "collection_method")
+    sub_id, due = params.get("subscription"), params.get("due_date")
+
     def keep(inv: dict[str, Any]) -> bool:
-        return all(
-            (
-                "customer" not in params or inv["customer"] == params["customer"],
-                "subscription" not in params or subscription_id_of(inv) == params["subscription"],
-                "status" not in params or inv["status"] == params["status"],
-                "collection_method" not in params
-                or inv["collection_method"] == params["collection_method"],
-            )
+        return (
+            all(inv[k] == v for k, v in f.items())
+            and (sub_id is None or subscription_id_of(inv) == sub_id)
+            # Automatically charged invoices have no due date.
+            and in_range(inv["due_date"], due)
         )
 
     return paginate(rt, rt.store.all("invoice", keep), params, "/v1/invoices")
@@ -85,7 +79,30 @@ UPDATE = endpoint(
         "footer": Str(max_length=5000, emptyable=True),
         "auto_advance": Bool(),
     },
-    unsupported=("discounts", "custom_fields", "due_date", "default_payment_method"),
+    unsupported=(
+        "account_tax_ids",
+        "application_fee_amount",
+        "automatic_tax",
+        "automatically_finalizes_at",
+        "collection_method",
+        "custom_fields",
+        "days_until_due",
+        "default_payment_method",
+        "default_source",
+        "default_tax_rates",
+        "discounts",
+        "due_date",
+        "effective_at",
+        "issuer",
+        "number",
+        "on_behalf_of",
+        "payment_settings",
+        "rendering",
+        "shipping_cost",
+        "shipping_details",
+        "statement_descriptor",
+        "transfer_data",
+    ),
 )
 
 
@@ -108,9 +125,9 @@ PAY = endpoint(
         "payment_method": Str(max_length=255),
         "off_session": Bool(),
         "paid_out_of_band": Bool(),
-        "forgive": Bool(),
     },
-    unsupported=("mandate", "source"),
+    # `forgive` is about sources with partial funds, which cards are not.
+    unsupported=("mandate", "source", "forgive"),
 )
 
 
@@ -119,8 +136,9 @@ def pay_invoice(rt: Runtime, params: dict[str, Any], invoice_id: str) -> dict[st
     invoice = rt.store.require("invoice", invoice_id)
     if invoice["status"] == "paid":
         raise invalid("Invoice is already paid", param="invoice", code="invoice_already_paid")
-    if invoice["status"] in {"void", "uncollectible"} and not params.get("paid_out_of_band"):
-        raise invalid(f"This invoice is {invoice['status']} and cannot be paid.", param="invoice")
+    # An uncollectible invoice can still be paid; a void one cannot.
+    if invoice["status"] == "void":
+        raise invalid("This invoice is void and cannot be paid.", param="invoice")
     if invoice["status"] == "draft":
         finalize(rt, invoice)
         if invoice["status"] == "paid":
@@ -163,169 +181,14 @@ def void_invoice(rt: Runtime, params: dict[str, Any], invoice_id: str) -> dict[s
 @api(bp, "/v1/invoices/<invoice_id>/mark_uncollectible", "POST", endpoint())
 def uncollectible(rt: Runtime, params: dict[str, Any], invoice_id: str) -> dict[str, Any]:
     invoice = rt.store.require("invoice", invoice_id)
-    mark_uncollectible(rt, invoice)
+    mark_uncollectible(rt, invoice, reason="user_forgiven")
     return rt.render(invoice)
 
 
-@api(bp, "/v1/invoices/<invoice_id>/lines", "GET", list_endpoint())
+@api(bp, "/v1/invoices/<invoice_id>/lines", "GET", list_endpoint(created=False))
 def list_lines(rt: Runtime, params: dict[str, Any], invoice_id: str) -> dict[str, Any]:
     invoice = rt.store.require("invoice", invoice_id)
     return page_of(invoice["lines"]["data"], params, f"/v1/invoices/{invoice_id}/lines")
-
-
-PREVIEW = endpoint(
-    {
-        "customer": Str(max_length=255),
-        "subscription": Str(max_length=255),
-        "subscription_details": Hash(
-            {
-                "items": SUBSCRIPTION_UPDATE.fields["items"],
-                "proration_behavior": Str(choices=PRORATION_BEHAVIORS),
-                "proration_date": Int(minimum=0),
-                "cancel_at_period_end": Bool(),
-                "billing_cycle_anchor": Hash(
-                    {"type": Str(choices=("now", "unchanged"))}, required=("type",)
-                ),
-            },
-            ignored=("billing_mode", "resume_at"),
-            unsupported=(
-                "cancel_at",
-                "cancel_now",
-                "default_tax_rates",
-                "trial_end",
-                "start_date",
-            ),
-        ),
-        "preview_mode": Str(choices=("next", "recurring")),
-    },
-    ignored=("automatic_tax",),
-    unsupported=(
-        "invoice_items",
-        "discounts",
-        "schedule",
-        "schedule_details",
-        "customer_details",
-        "issuer",
-        "on_behalf_of",
-        "currency",
-        "customer_account",
-    ),
-)
-
-
-def _no_upcoming(target: str) -> Exception:
-    return invalid(
-        f"No upcoming invoices for {target}", param="subscription", code="invoice_upcoming_none"
-    )
-
-
-@api(bp, "/v1/invoices/create_preview", "POST", PREVIEW)
-def create_preview(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
-    if "subscription" in params:
-        sub = rt.store.require(
-            "subscription", params["subscription"], param="subscription", status=400
-        )
-    elif "customer" in params:
-        rt.store.require("customer", params["customer"], param="customer", status=400)
-        live = rt.store.all(
-            "subscription",
-            lambda s: (
-                s["customer"] == params["customer"]
-                and s["status"] in {"active", "past_due", "trialing", "unpaid"}
-            ),
-        )
-        if len(live) != 1:
-            raise _no_upcoming(f"customer: {params['customer']}")
-        sub = live[0]
-    else:
-        raise invalid(
-            "Missing required param: customer or subscription.",
-            param="customer",
-            code="parameter_missing",
-        )
-    if "customer" in params and sub["customer"] != params["customer"]:
-        raise invalid("The subscription does not belong to this customer.", param="subscription")
-    if sub["status"] in {"canceled", "incomplete_expired", "paused"}:
-        raise _no_upcoming(f"subscription: {sub['id']}")
-    details = params.get("subscription_details") or {}
-    reset = (details.get("billing_cycle_anchor") or {}).get("type") == "now"
-    if "items" not in details and not reset:
-        ending = details.get("cancel_at_period_end", sub["cancel_at_period_end"])
-        if ending:
-            raise _no_upcoming(f"subscription: {sub['id']}")
-        invoice = upcoming_invoice(rt, sub)
-        invoice["id"] = preview_id()
-        return invoice
-    behavior = details.get("proration_behavior", "create_prorations")
-    plan = plan_change(
-        rt,
-        sub,
-        details.get("items", []),
-        proration_behavior=behavior,
-        proration_date=details.get("proration_date"),
-        reset_anchor=reset,
-        param_prefix="subscription_details[items]",
-    )
-    customer = rt.store.require("customer", sub["customer"])
-    start, end = current_period(rt, sub)
-    after = [c for c in plan.changes if c.new_price is not None]
-    if plan.reset_anchor or behavior == "always_invoice":
-        lines = [*pending_lines(rt, sub), *plan.proration_lines]
-        if plan.reset_anchor:
-            new_end = period_end(plan.at, plan.interval[0], plan.interval[1], 1)
-            lines += [
-                regular_line(
-                    rt,
-                    c.new_price,
-                    c.new_quantity,
-                    (plan.at, new_end),
-                    c.item["id"] if c.item else None,
-                )
-                for c in after
-            ]
-        reason, period = "subscription_update", (plan.at, plan.at)
-    else:
-        private = rt.store.private(sub["id"])
-        next_end = period_end(
-            sub["billing_cycle_anchor"],
-            plan.interval[0],
-            plan.interval[1],
-            private.get("cycle", 1) + 1,
-        )
-        lines = [
-            *pending_lines(rt, sub),
-            *(plan.proration_lines if behavior == "create_prorations" else []),
-            *(
-                regular_line(
-                    rt,
-                    c.new_price,
-                    c.new_quantity,
-                    (end, next_end),
-                    c.item["id"] if c.item else None,
-                )
-                for c in after
-            ),
-        ]
-        reason, period = "upcoming", (start, end)
-    invoice = create_invoice(
-        rt,
-        customer=customer,
-        subscription=sub,
-        billing_reason=reason,
-        lines=lines,
-        period=period,
-        store=False,
-        invoice_id=preview_id(),
-    )
-    balance = customer["balance"]
-    total = invoice["total"]
-    applied = (max(balance, -total) if balance < 0 else balance) if total >= 0 else 0
-    invoice.update(
-        starting_balance=balance,
-        amount_due=max(total + applied, 0),
-        amount_remaining=max(total + applied, 0),
-    )
-    return invoice
 
 
 PAYMENTS_LIST = list_endpoint(
@@ -337,6 +200,7 @@ PAYMENTS_LIST = list_endpoint(
                 "payment_intent": Str(max_length=255),
             },
             required=("type",),
+            unsupported=("payment_record",),
         ),
         "status": Str(choices=("canceled", "open", "paid")),
     }
@@ -345,17 +209,12 @@ PAYMENTS_LIST = list_endpoint(
 
 @api(bp, "/v1/invoice_payments", "GET", PAYMENTS_LIST)
 def list_invoice_payments(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
-    payment = params.get("payment") or {}
+    payment = wanted(params.get("payment") or {}, "type", "payment_intent")
+    f = wanted(params, "invoice", "status")
 
     def keep(p: dict[str, Any]) -> bool:
-        return all(
-            (
-                "invoice" not in params or p["invoice"] == params["invoice"],
-                "status" not in params or p["status"] == params["status"],
-                "type" not in payment or p["payment"]["type"] == payment["type"],
-                "payment_intent" not in payment
-                or p["payment"].get("payment_intent") == payment["payment_intent"],
-            )
+        return all(p[k] == v for k, v in f.items()) and all(
+            p["payment"].get(k) == v for k, v in payment.items()
         )
 
     return paginate(rt, rt.store.all("invoice_payment", keep), params, "/v1/invoice_payments")

@@ -23,7 +23,9 @@ def retrieve_payment_method(rt: Runtime, params: dict[str, Any], pm_id: str) -> 
     return retrieve(rt, "payment_method", pm_id)
 
 
-ATTACH = endpoint({"customer": Str(max_length=255)}, required=("customer",))
+ATTACH = endpoint(
+    {"customer": Str(max_length=255)}, required=("customer",), unsupported=("customer_account",)
+)
 
 
 @api(bp, "/v1/payment_methods/<pm_id>/attach", "POST", ATTACH)
@@ -52,7 +54,8 @@ def detach_payment_method(rt: Runtime, params: dict[str, Any], pm_id: str) -> di
 
 
 UPDATE = endpoint(
-    {"metadata": Metadata()}, unsupported=("billing_details", "card", "allow_redisplay")
+    {"metadata": Metadata()},
+    unsupported=("billing_details", "card", "allow_redisplay", "us_bank_account"),
 )
 
 
@@ -66,17 +69,33 @@ def update_payment_method(rt: Runtime, params: dict[str, Any], pm_id: str) -> di
     return rt.render(pm)
 
 
-LIST = list_endpoint({"customer": Str(max_length=255), "type": Str(choices=("card",))})
+def _card_only() -> Str:
+    return Str(choices=("card",), refuse_others=True)
+
+
+LIST = list_endpoint(
+    {"customer": Str(max_length=255), "type": _card_only()},
+    created=False,
+    unsupported=("allow_redisplay", "customer_account"),
+)
 
 
 @api(bp, "/v1/payment_methods", "GET", LIST)
 def list_payment_methods(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
-    customer = params.get("customer")
-    items = rt.store.all("payment_method", lambda p: customer is None or p["customer"] == customer)
+    customer, type_ = params.get("customer"), params.get("type")
+    items = rt.store.all(
+        "payment_method",
+        lambda p: (
+            (customer is None or p["customer"] == customer)
+            and (type_ is None or p["type"] == type_)
+        ),
+    )
     return paginate(rt, items, params, "/v1/payment_methods")
 
 
-CUSTOMER_LIST = list_endpoint({"type": Str(choices=("card",))})
+CUSTOMER_LIST = list_endpoint(
+    {"type": _card_only()}, created=False, unsupported=("allow_redisplay",)
+)
 
 
 @api(bp, "/v1/customers/<customer_id>/payment_methods", "GET", CUSTOMER_LIST)
@@ -84,5 +103,9 @@ def list_customer_payment_methods(
     rt: Runtime, params: dict[str, Any], customer_id: str
 ) -> dict[str, Any]:
     rt.store.require("customer", customer_id)
-    items = rt.store.all("payment_method", lambda p: p["customer"] == customer_id)
+    type_ = params.get("type")
+    items = rt.store.all(
+        "payment_method",
+        lambda p: p["customer"] == customer_id and (type_ is None or p["type"] == type_),
+    )
     return paginate(rt, items, params, f"/v1/customers/{customer_id}/payment_methods")

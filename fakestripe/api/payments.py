@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint
 
 from fakestripe.api.base import api, paginate, retrieve
+from fakestripe.errors import invalid
 from fakestripe.params import Str, endpoint, list_endpoint
+from fakestripe.tracking import wanted
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
@@ -15,21 +17,30 @@ if TYPE_CHECKING:
 bp = Blueprint("payments", __name__)
 
 
-def _matches(obj: dict[str, Any], params: dict[str, Any], keys: tuple[str, ...]) -> bool:
-    return all(obj.get(k) == params[k] for k in keys if k in params)
+def _matching(params: dict[str, Any], *keys: str) -> Any:
+    f = wanted(params, *keys)
+    return lambda obj: all(obj.get(k) == v for k, v in f.items())
 
 
 @api(bp, "/v1/payment_intents/<pi_id>", "GET", endpoint({"client_secret": Str(max_length=500)}))
 def retrieve_payment_intent(rt: Runtime, params: dict[str, Any], pi_id: str) -> dict[str, Any]:
-    return retrieve(rt, "payment_intent", pi_id)
+    pi = rt.store.require("payment_intent", pi_id)
+    secret = params.get("client_secret")
+    if secret is not None and secret != pi["client_secret"]:
+        raise invalid(
+            "The client_secret provided does not match the client_secret associated with the "
+            "PaymentIntent.",
+            param="client_secret",
+        )
+    return rt.render(pi)
 
 
-PI_LIST = list_endpoint({"customer": Str(max_length=255)})
+PI_LIST = list_endpoint({"customer": Str(max_length=255)}, unsupported=("customer_account",))
 
 
 @api(bp, "/v1/payment_intents", "GET", PI_LIST)
 def list_payment_intents(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
-    items = rt.store.all("payment_intent", lambda p: _matches(p, params, ("customer",)))
+    items = rt.store.all("payment_intent", _matching(params, "customer"))
     return paginate(rt, items, params, "/v1/payment_intents")
 
 
@@ -46,11 +57,11 @@ CHARGE_LIST = list_endpoint(
 
 @api(bp, "/v1/charges", "GET", CHARGE_LIST)
 def list_charges(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
-    items = rt.store.all("charge", lambda c: _matches(c, params, ("customer", "payment_intent")))
+    items = rt.store.all("charge", _matching(params, "customer", "payment_intent"))
     return paginate(rt, items, params, "/v1/charges")
 
 
-@api(bp, "/v1/charges/<charge_id>/refunds", "GET", list_endpoint())
+@api(bp, "/v1/charges/<charge_id>/refunds", "GET", list_endpoint(created=False))
 def list_charge_refunds(rt: Runtime, params: dict[str, Any], charge_id: str) -> dict[str, Any]:
     rt.store.require("charge", charge_id)
     items = rt.store.all("refund", lambda r: r["charge"] == charge_id)
@@ -76,7 +87,5 @@ TXN_LIST = list_endpoint(
 
 @api(bp, "/v1/balance_transactions", "GET", TXN_LIST)
 def list_balance_transactions(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
-    items = rt.store.all(
-        "balance_transaction", lambda t: _matches(t, params, ("source", "type", "currency"))
-    )
+    items = rt.store.all("balance_transaction", _matching(params, "source", "type", "currency"))
     return paginate(rt, items, params, "/v1/balance_transactions")

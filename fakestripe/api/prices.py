@@ -25,6 +25,7 @@ from fakestripe.params import (
     endpoint,
     list_endpoint,
 )
+from fakestripe.tracking import wanted
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
@@ -49,10 +50,10 @@ def recurring_field() -> Hash:
         {
             "interval": Str(choices=INTERVALS),
             "interval_count": Int(minimum=1, maximum=365),
-            "usage_type": Str(choices=("licensed",)),
+            "usage_type": Str(choices=("licensed",), refused=("metered",)),
         },
         required=("interval",),
-        unsupported=("meter", "trial_period_days", "aggregate_usage"),
+        unsupported=("meter", "trial_period_days"),
         validator=_check_recurring,
     )
 
@@ -73,7 +74,7 @@ def price_fields() -> dict[str, Field]:
         "active": Bool(),
         "metadata": Metadata(),
         "tax_behavior": Str(choices=("exclusive", "inclusive", "unspecified")),
-        "billing_scheme": Str(choices=("per_unit",)),
+        "billing_scheme": Str(choices=("per_unit",), refused=("tiered",)),
     }
 
 
@@ -89,6 +90,7 @@ def product_data_field() -> Hash:
             "id": Str(max_length=255),
         },
         required=("name",),
+        unsupported=("tax_details",),
     )
 
 
@@ -207,7 +209,11 @@ LIST = list_endpoint(
         "type": Str(choices=("one_time", "recurring")),
         "lookup_keys": Array(Str(max_length=200), max_items=10),
         "recurring": Hash(
-            {"interval": Str(choices=INTERVALS), "usage_type": Str(choices=("licensed", "metered"))}
+            {
+                "interval": Str(choices=INTERVALS),
+                "usage_type": Str(choices=("licensed", "metered")),
+            },
+            unsupported=("meter",),
         ),
     }
 )
@@ -215,20 +221,15 @@ LIST = list_endpoint(
 
 @api(bp, "/v1/prices", "GET", LIST)
 def list_prices(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
-    recurring = params.get("recurring") or {}
+    recurring = wanted(params.get("recurring") or {}, "interval", "usage_type")
+    f = wanted(params, "active", "currency", "product", "type")
+    lookup_keys = params.get("lookup_keys")
 
     def keep(p: dict[str, Any]) -> bool:
-        checks = [
-            "active" not in params or p["active"] == params["active"],
-            "currency" not in params or p["currency"] == params["currency"],
-            "product" not in params or p["product"] == params["product"],
-            "type" not in params or p["type"] == params["type"],
-            "lookup_keys" not in params or p["lookup_key"] in params["lookup_keys"],
-            "interval" not in recurring
-            or (p["recurring"] or {}).get("interval") == recurring["interval"],
-            "usage_type" not in recurring
-            or (p["recurring"] or {}).get("usage_type") == recurring["usage_type"],
-        ]
-        return all(checks)
+        return (
+            all(p[k] == v for k, v in f.items())
+            and (lookup_keys is None or p["lookup_key"] in lookup_keys)
+            and all((p["recurring"] or {}).get(k) == v for k, v in recurring.items())
+        )
 
     return paginate(rt, rt.store.all("price", keep), params, "/v1/prices")

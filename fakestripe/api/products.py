@@ -15,6 +15,7 @@ from fakestripe.params import (
     Array,
     Bool,
     Hash,
+    Int,
     Metadata,
     Str,
     Url,
@@ -22,6 +23,7 @@ from fakestripe.params import (
     endpoint,
     list_endpoint,
 )
+from fakestripe.tracking import wanted
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
@@ -32,15 +34,19 @@ _UNSUPPORTED = ("package_dimensions", "tax_details")
 
 
 def _default_price_data() -> Hash:
-    from fakestripe.api.prices import price_fields
+    from fakestripe.api.prices import INTERVALS, price_fields
 
     fields = price_fields()
     return Hash(
         {
-            k: fields[k]
-            for k in ("currency", "unit_amount", "recurring", "tax_behavior", "metadata")
+            **{k: fields[k] for k in ("currency", "unit_amount", "tax_behavior", "metadata")},
+            "recurring": Hash(
+                {"interval": Str(choices=INTERVALS), "interval_count": Int(minimum=1, maximum=365)},
+                required=("interval",),
+            ),
         },
         required=("currency", "unit_amount"),
+        unsupported=("currency_options", "custom_unit_amount", "unit_amount_decimal"),
     )
 
 
@@ -65,6 +71,7 @@ def _fields(update: bool) -> dict[str, Any]:
 CREATE = endpoint(
     {
         **_fields(update=False),
+        "type": Str(choices=("service",), refused=("good",)),
         "id": Str(max_length=255, pattern=r"[A-Za-z0-9_\-]+", pattern_hint="bad id characters"),
         "default_price_data": _default_price_data(),
     },
@@ -129,24 +136,23 @@ LIST = list_endpoint(
         "ids": Array(Str(max_length=255)),
         "shippable": Bool(),
         "url": Str(max_length=5000),
+        "type": Str(choices=("good", "service")),
     }
 )
 
 
 @api(bp, "/v1/products", "GET", LIST)
 def list_products(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
+    f = wanted(params, "active", "shippable", "url", "type")
+    ids = params.get("ids")
+
     def keep(p: dict[str, Any]) -> bool:
-        return (
-            ("active" not in params or p["active"] == params["active"])
-            and ("ids" not in params or p["id"] in params["ids"])
-            and ("shippable" not in params or p["shippable"] == params["shippable"])
-            and ("url" not in params or p["url"] == params["url"])
-        )
+        return all(p[k] == v for k, v in f.items()) and (ids is None or p["id"] in ids)
 
     return paginate(rt, rt.store.all("product", keep), params, "/v1/products")
 
 
-@api(bp, "/v1/products/<product_id>", "DELETE", endpoint())
+@api(bp, "/v1/products/<product_id>", "DELETE", endpoint(expand=False))
 def delete_product(rt: Runtime, params: dict[str, Any], product_id: str) -> dict[str, Any]:
     product = rt.store.require("product", product_id)
     if rt.store.all("price", lambda p: p["product"] == product_id):

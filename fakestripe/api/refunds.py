@@ -19,6 +19,7 @@ from fakestripe.params import (
     list_endpoint,
     new_metadata,
 )
+from fakestripe.tracking import wanted
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
@@ -33,8 +34,14 @@ CREATE = endpoint(
         "reason": Str(choices=("duplicate", "fraudulent", "requested_by_customer")),
         "metadata": Metadata(),
     },
-    ignored=("refund_application_fee", "reverse_transfer", "instructions_email"),
-    unsupported=("customer", "currency", "origin"),
+    unsupported=(
+        "customer",
+        "currency",
+        "origin",
+        "instructions_email",
+        "refund_application_fee",
+        "reverse_transfer",
+    ),
 )
 
 
@@ -97,8 +104,6 @@ LIST = list_endpoint({"charge": Str(max_length=255), "payment_intent": Str(max_l
 
 @api(bp, "/v1/refunds", "GET", LIST)
 def list_refunds(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
-    items = rt.store.all(
-        "refund",
-        lambda r: all(r[k] == params[k] for k in ("charge", "payment_intent") if k in params),
-    )
+    f = wanted(params, "charge", "payment_intent")
+    items = rt.store.all("refund", lambda r: all(r[k] == v for k, v in f.items()))
     return paginate(rt, items, params, "/v1/refunds")

@@ -6,113 +6,40 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint
 
+from fakestripe import trials
 from fakestripe.api.base import api, paginate, retrieve
+from fakestripe.api.subscription_discounts import resolve_entries, set_discounts
+from fakestripe.api.subscription_schema import (
+    CANCEL,
+    CREATE,
+    ITEMS_LIST,
+    LIST,
+    PAUSE,
+    RESUME,
+    UPDATE,
+)
+from fakestripe.cancellation import cancel_now, reprorate_cancel_at, set_cancel_at
 from fakestripe.cards import Decline, charge_outcome
+from fakestripe.changes import apply_change, plan_change
 from fakestripe.charging import card_of, decline_error, resolve_payment_method
 from fakestripe.errors import invalid
 from fakestripe.events import emit_updated
 from fakestripe.invoicing import NO_PAYMENT_METHOD, charge_invoice, default_payment_method
-from fakestripe.params import (
-    EMPTY,
-    Array,
-    Bool,
-    Hash,
-    Int,
-    Metadata,
-    Str,
-    apply_metadata,
-    endpoint,
-    list_endpoint,
-    new_metadata,
-)
+from fakestripe.params import EMPTY, apply_metadata, endpoint, in_range, new_metadata
+from fakestripe.pausing import pause, resume
 from fakestripe.subscriptions import (
-    apply_change,
-    cancel_now,
+    ItemSpec,
+    create_subscription,
     current_period,
     interval_of,
-    pause,
-    plan_change,
-    resolve_recurring_price,
-    resume,
-    set_cancel_at,
+    resolve_item_price,
 )
+from fakestripe.tracking import touch, wanted
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
 
 bp = Blueprint("subscriptions", __name__)
-
-PRORATION_BEHAVIORS = ("create_prorations", "always_invoice", "none")
-PAYMENT_BEHAVIORS = (
-    "allow_incomplete",
-    "default_incomplete",
-    "error_if_incomplete",
-    "pending_if_incomplete",
-)
-FEEDBACK = (
-    "customer_service",
-    "low_quality",
-    "missing_features",
-    "other",
-    "switched_service",
-    "too_complex",
-    "too_expensive",
-    "unused",
-)
-STATUSES = (
-    "active",
-    "all",
-    "canceled",
-    "ended",
-    "incomplete",
-    "incomplete_expired",
-    "past_due",
-    "paused",
-    "trialing",
-    "unpaid",
-)
-
-_UNSUPPORTED = (
-    "trial_end",
-    "trial_period_days",
-    "trial_from_plan",
-    "trial_settings",
-    "coupon",
-    "promotion_code",
-    "discounts",
-    "add_invoice_items",
-    "default_tax_rates",
-    "days_until_due",
-    "collection_method",
-    "pending_invoice_item_interval",
-    "transfer_data",
-    "application_fee_percent",
-    "billing_thresholds",
-    "on_behalf_of",
-    "default_source",
-    "invoice_settings",
-    "payment_settings",
-)
-
-
-def _pause_field() -> Hash:
-    return Hash(
-        {
-            "behavior": Str(choices=("keep_as_draft", "mark_uncollectible", "void")),
-            "resumes_at": Int(minimum=0),
-        },
-        required=("behavior",),
-        emptyable=True,
-    )
-
-
-def _cancellation_details() -> Hash:
-    return Hash(
-        {
-            "comment": Str(max_length=5000, emptyable=True),
-            "feedback": Str(choices=FEEDBACK, emptyable=True),
-        }
-    )
 
 
 @api(bp, "/v1/subscriptions/<sub_id>", "GET", endpoint())
@@ -120,23 +47,11 @@ def retrieve_subscription(rt: Runtime, params: dict[str, Any], sub_id: str) -> d
     return retrieve(rt, "subscription", sub_id)
 
 
-LIST = list_endpoint(
-    {
-        "customer": Str(max_length=255),
-        "price": Str(max_length=255),
-        "status": Str(choices=STATUSES),
-        "collection_method": Str(choices=("charge_automatically", "send_invoice")),
-        "current_period_end": Hash({}, ignored=("gt", "gte", "lt", "lte")),
-        "current_period_start": Hash({}, ignored=("gt", "gte", "lt", "lte")),
-    },
-    unsupported=("test_clock", "plan", "automatic_tax"),
-)
-
-
 @api(bp, "/v1/subscriptions", "GET", LIST)
 def list_subscriptions(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
     status = params.get("status")
     price = params.get("price")
+    period_end, period_start = params.get("current_period_end"), params.get("current_period_start")
 
     def status_ok(sub: dict[str, Any]) -> bool:
         if status is None:
@@ -148,82 +63,65 @@ def list_subscriptions(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
             return sub["status"] in {"canceled", "incomplete_expired"}
         return sub["status"] == status
 
+    f = wanted(params, "customer", "collection_method", "test_clock")
+
     def keep(sub: dict[str, Any]) -> bool:
-        if "customer" in params and sub["customer"] != params["customer"]:
-            return False
-        if (
-            "collection_method" in params
-            and sub["collection_method"] != params["collection_method"]
-        ):
+        if not all(sub[k] == v for k, v in f.items()):
             return False
         if price and not rt.store.all(
             "subscription_item", lambda i: i["subscription"] == sub["id"] and i["price"] == price
         ):
             return False
+        if period_end or period_start:
+            start, end = current_period(rt, sub)
+            if not (in_range(end, period_end) and in_range(start, period_start)):
+                return False
         return status_ok(sub)
 
     return paginate(rt, rt.store.all("subscription", keep), params, "/v1/subscriptions")
 
 
-_ITEM_FIELDS = {
-    "price": Str(max_length=255),
-    "quantity": Int(minimum=1, maximum=999_999),
-    "metadata": Metadata(),
-}
-
-CREATE = endpoint(
-    {
-        "customer": Str(max_length=255),
-        "items": Array(
-            Hash(_ITEM_FIELDS, unsupported=("price_data", "tax_rates", "discounts")), max_items=20
-        ),
-        "default_payment_method": Str(max_length=255),
-        "metadata": Metadata(),
-        "description": Str(max_length=500),
-        "payment_behavior": Str(choices=PAYMENT_BEHAVIORS),
-        "off_session": Bool(),
-        "cancel_at_period_end": Bool(),
-    },
-    required=("customer", "items"),
-    ignored=("proration_behavior", "billing_mode", "automatic_tax", "expand_items"),
-    unsupported=(
-        *_UNSUPPORTED,
-        "backdate_start_date",
-        "billing_cycle_anchor",
-        "billing_cycle_anchor_config",
-        "cancel_at",
-    ),
-)
-
-
-def _predict_decline(rt: Runtime, pm: dict[str, Any] | None) -> Decline | None:
+def _predict_decline(
+    rt: Runtime, pm: dict[str, Any] | None, *, off_session: bool
+) -> Decline | None:
     if pm is None:
         return NO_PAYMENT_METHOD
-    outcome = charge_outcome(card_of(rt, pm), off_session=True)
+    outcome = charge_outcome(card_of(rt, pm), off_session=off_session)
     return outcome if isinstance(outcome, Decline) else None
 
 
 @api(bp, "/v1/subscriptions", "POST", CREATE)
 def create_subscription_route(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
-    from fakestripe.subscriptions import create_subscription
-
     customer = rt.store.require("customer", params["customer"], param="customer", status=400)
     if not params["items"]:
         raise invalid("Missing required param: items.", param="items", code="parameter_missing")
-    prices = _subscription_prices(rt, params["items"])
-    if len({interval_of(p) for p, _ in prices}) > 1:
+    items = _item_specs(rt, params["items"], params.get("currency"))
+    if len({interval_of(i.price) for i in items}) > 1:
         raise invalid(
             "All prices on a subscription must have the same `recurring.interval` and "
             "`recurring.interval_count`.",
             param="items",
         )
+    cancel_at = params.get("cancel_at")
+    if cancel_at is not None and cancel_at <= rt.now():
+        raise invalid("cancel_at must be in the future.", param="cancel_at")
+    trial_end = trials.trial_end_from(rt, params)
+    _, redeem = resolve_entries(
+        rt,
+        params.get("discounts") or [],
+        customer=customer["id"],
+        currency=items[0].price["currency"],
+    )
+    # Only the values the stand-in implements get this far (flexible, charge_automatically).
+    touch(params, "billing_mode", "automatic_tax", "collection_method")
     pm = None
     if "default_payment_method" in params:
         pm = _attached_pm(rt, customer, params["default_payment_method"], "default_payment_method")
     behavior = params.get("payment_behavior", "allow_incomplete")
+    off_session = params.get("off_session", False)
     charge_pm = pm or default_payment_method(rt, None, customer)
-    if behavior == "error_if_incomplete":
-        decline = _predict_decline(rt, charge_pm)
+    if behavior == "error_if_incomplete" and trial_end is None:
+        decline = _predict_decline(rt, charge_pm, off_session=off_session)
         if decline is NO_PAYMENT_METHOD:
             raise invalid(NO_PAYMENT_METHOD.message, param="default_payment_method")
         if decline is not None:
@@ -231,40 +129,34 @@ def create_subscription_route(rt: Runtime, params: dict[str, Any]) -> dict[str, 
     sub, invoice = create_subscription(
         rt,
         customer=customer,
-        items=prices,
+        items=items,
         metadata=new_metadata(params.get("metadata")),
         default_payment_method=pm["id"] if pm else None,
         description=params.get("description"),
+        trial_end=trial_end,
+        missing_payment_method=trials.missing_pm_behavior(params),
+        discounts=redeem,
     )
     # A zero-amount first invoice is already paid (and the subscription active).
     if invoice["status"] == "open" and behavior != "default_incomplete" and charge_pm:
-        charge_invoice(rt, invoice, pm=charge_pm, automatic=False)
-    if params.get("cancel_at_period_end") and sub["status"] == "active":
+        charge_invoice(rt, invoice, pm=charge_pm, off_session=off_session, automatic=False)
+    ending = current_period(rt, sub)[1] if params.get("cancel_at_period_end") else cancel_at
+    if ending is not None:
         before = rt.render(sub)
-        set_cancel_at(rt, sub, current_period(rt, sub)[1])
+        set_cancel_at(rt, sub, ending)
         emit_updated(rt, "customer.subscription.updated", sub, before)
     return rt.render(sub)
 
 
-def _subscription_prices(
-    rt: Runtime, items: list[dict[str, Any]]
-) -> list[tuple[dict[str, Any], int]]:
-    """The items' prices; all must be active, recurring and in the first one's currency."""
-    prices: list[tuple[dict[str, Any], int]] = []
+def _item_specs(rt: Runtime, items: list[dict[str, Any]], currency: str | None) -> list[ItemSpec]:
+    """The items' prices; all must be active, recurring and in one currency."""
+    specs: list[ItemSpec] = []
     for index, spec in enumerate(items):
-        param = f"items[{index}][price]"
-        if "price" not in spec:
-            raise invalid(
-                f"Missing required param: {param}.", param=param, code="parameter_missing"
-            )
-        currency = (
-            prices[0][0]["currency"]
-            if prices
-            else rt.store.require("price", spec["price"], param=param, status=400)["currency"]
-        )
-        price = resolve_recurring_price(rt, {"currency": currency}, spec["price"], param)
-        prices.append((price, spec.get("quantity", 1)))
-    return prices
+        path = f"items[{index}]"
+        wanted = {"currency": currency or (specs[0].price["currency"] if specs else None)}
+        price = resolve_item_price(rt, wanted, spec, path)
+        specs.append(ItemSpec(price, spec.get("quantity", 1), new_metadata(spec.get("metadata"))))
+    return specs
 
 
 def _attached_pm(rt: Runtime, customer: dict[str, Any], value: str, param: str) -> dict[str, Any]:
@@ -283,41 +175,6 @@ def _attached_pm(rt: Runtime, customer: dict[str, Any], value: str, param: str) 
     return pm
 
 
-UPDATE = endpoint(
-    {
-        "items": Array(
-            Hash(
-                {
-                    **_ITEM_FIELDS,
-                    "id": Str(max_length=255),
-                    "deleted": Bool(),
-                    "quantity": Int(minimum=0, maximum=999_999),
-                },
-                ignored=("clear_usage",),
-                unsupported=("price_data", "tax_rates", "discounts", "billing_thresholds"),
-            ),
-            max_items=20,
-        ),
-        "proration_behavior": Str(choices=PRORATION_BEHAVIORS),
-        "proration_date": Int(minimum=0),
-        "cancel_at_period_end": Bool(),
-        "cancel_at": Int(minimum=0, emptyable=True),
-        "pause_collection": _pause_field(),
-        "metadata": Metadata(),
-        "default_payment_method": Str(max_length=255, emptyable=True),
-        "description": Str(max_length=500, emptyable=True),
-        "cancellation_details": _cancellation_details(),
-        "payment_behavior": Str(choices=PAYMENT_BEHAVIORS),
-        "billing_cycle_anchor": Hash(
-            {"type": Str(choices=("now", "unchanged"))}, required=("type",)
-        ),
-        "off_session": Bool(),
-    },
-    ignored=("billing_mode", "automatic_tax"),
-    unsupported=_UNSUPPORTED,
-)
-
-
 def _check_update(
     rt: Runtime, sub: dict[str, Any], customer: dict[str, Any], params: dict[str, Any]
 ) -> dict[str, Any] | None:
@@ -330,6 +187,16 @@ def _check_update(
                 param=sorted(extra)[0],
                 code="invalid_canceled_subscription_fields",
             )
+    if sub["schedule"]:
+        managed = sorted(
+            {"items", "cancel_at", "cancel_at_period_end", "billing_cycle_anchor"} & set(params)
+        )
+        if managed:
+            raise invalid(
+                f"The subscription is managed by the subscription schedule {sub['schedule']}; "
+                "update the schedule instead.",
+                param=managed[0],
+            )
     now = rt.now()
     cancel_at = params.get("cancel_at")
     if isinstance(cancel_at, int) and cancel_at <= now:
@@ -337,6 +204,16 @@ def _check_update(
     resumes_at = (params.get("pause_collection") or {}).get("resumes_at")
     if resumes_at is not None and resumes_at <= now:
         raise invalid("resumes_at must be in the future.", param="pause_collection[resumes_at]")
+    if (
+        "proration_date" in params
+        and "items" not in params
+        and "billing_cycle_anchor" not in params
+    ):
+        raise invalid(
+            "proration_date only applies to a change of items or billing_cycle_anchor.",
+            param="proration_date",
+        )
+    touch(params, "automatic_tax", "collection_method")
     if params.get("default_payment_method"):
         return _attached_pm(
             rt, customer, params["default_payment_method"], "default_payment_method"
@@ -381,6 +258,7 @@ def update_subscription(rt: Runtime, params: dict[str, Any], sub_id: str) -> dic
     customer = rt.store.require("customer", sub["customer"])
     pm = _check_update(rt, sub, customer, params)
     behavior = params.get("proration_behavior", "create_prorations")
+    off_session = params.get("off_session", False)
     plan = None
     reset = (params.get("billing_cycle_anchor") or {}).get("type") == "now"
     if "items" in params or reset:
@@ -394,22 +272,31 @@ def update_subscription(rt: Runtime, params: dict[str, Any], sub_id: str) -> dic
         )
         invoices_now = plan.reset_anchor or (behavior == "always_invoice" and plan.proration_lines)
         if invoices_now and params.get("payment_behavior") == "error_if_incomplete":
-            decline = _predict_decline(rt, pm or default_payment_method(rt, sub, customer))
+            charge_pm = pm or default_payment_method(rt, sub, customer)
+            decline = _predict_decline(rt, charge_pm, off_session=off_session)
             if decline is not None:
                 raise decline_error(decline)
     before = rt.render(sub)
+    old_cancel_at = sub["cancel_at"]
+    if "discounts" in params:
+        set_discounts(rt, sub, params["discounts"])
     _apply_simple_fields(rt, sub, params, pm)
+    ends_trial_now = trials.apply_update(rt, sub, params)
+    if plan is None:
+        reprorate_cancel_at(rt, sub, old_cancel_at, sub["cancel_at"], behavior=behavior)
+    if ends_trial_now:
+        # The trial ends now: its renewal (the first paid period) happens at once.
+        from fakestripe.billing_engine import HANDLERS
+
+        HANDLERS["renew"](rt, sub["id"])
+        return rt.render(sub)
     if plan is not None:
-        apply_change(rt, sub, plan, proration_behavior=behavior, before=before)
+        apply_change(
+            rt, sub, plan, proration_behavior=behavior, before=before, off_session=off_session
+        )
     else:
         emit_updated(rt, "customer.subscription.updated", sub, before)
     return rt.render(sub)
-
-
-CANCEL = endpoint(
-    {"cancellation_details": _cancellation_details()},
-    ignored=("invoice_now", "prorate"),
-)
 
 
 @api(bp, "/v1/subscriptions/<sub_id>", "DELETE", CANCEL)
@@ -427,44 +314,50 @@ def cancel_subscription(rt: Runtime, params: dict[str, Any], sub_id: str) -> dic
         reason="cancellation_requested",
         comment=None if details.get("comment") is EMPTY else details.get("comment"),
         feedback=None if details.get("feedback") is EMPTY else details.get("feedback"),
+        prorate=params.get("prorate", False),
+        invoice_now=params.get("invoice_now", False),
     )
     return rt.render(sub)
-
-
-PAUSE = endpoint(
-    {"type": Str(choices=("subscription",))},
-    ignored=("bill_for", "invoicing_behavior"),
-)
 
 
 @api(bp, "/v1/subscriptions/<sub_id>/pause", "POST", PAUSE)
 def pause_subscription(rt: Runtime, params: dict[str, Any], sub_id: str) -> dict[str, Any]:
     sub = rt.store.require("subscription", sub_id)
-    pause(rt, sub)
+    # `subscription` is the only type there is; metered usage (outstanding_usage_through) is
+    # not implemented, so there is none to bill.
+    touch(params, "type")
+    bill_for = params.get("bill_for") or {}
+    touch(bill_for.get("outstanding_usage_through") or {}, "type")
+    pause(
+        rt,
+        sub,
+        unused_time_from=(bill_for.get("unused_time_from") or {}).get("type", "now"),
+        invoicing_behavior=params.get("invoicing_behavior", "pending_invoice_item"),
+    )
     return rt.render(sub)
-
-
-RESUME = endpoint(
-    {
-        "billing_cycle_anchor": Hash(
-            {"type": Str(choices=("now", "unchanged"))}, required=("type",)
-        ),
-        "proration_behavior": Str(choices=PRORATION_BEHAVIORS),
-        "proration_date": Int(minimum=0),
-        "payment_behavior": Str(choices=("resume_on_payment_attempt", "resume_on_payment_success")),
-    },
-)
 
 
 @api(bp, "/v1/subscriptions/<sub_id>/resume", "POST", RESUME)
 def resume_subscription(rt: Runtime, params: dict[str, Any], sub_id: str) -> dict[str, Any]:
     sub = rt.store.require("subscription", sub_id)
     anchor = (params.get("billing_cycle_anchor") or {}).get("type", "now")
-    resume(rt, sub, anchor=anchor)
+    proration_date = params.get("proration_date")
+    if proration_date is not None and not (
+        current_period(rt, sub)[0] <= proration_date <= rt.now()
+    ):
+        raise invalid(
+            "proration_date must be within the subscription's current billing period.",
+            param="proration_date",
+        )
+    resume(
+        rt,
+        sub,
+        anchor=anchor,
+        proration_behavior=params.get("proration_behavior", "create_prorations"),
+        proration_date=proration_date,
+        payment_behavior=params.get("payment_behavior", "resume_on_payment_attempt"),
+    )
     return rt.render(sub)
-
-
-ITEMS_LIST = list_endpoint({"subscription": Str(max_length=255)}, required=("subscription",))
 
 
 @api(bp, "/v1/subscription_items", "GET", ITEMS_LIST)

@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint
 
+from fakestripe import API_VERSION
 from fakestripe.api.base import api, paginate, retrieve
 from fakestripe.errors import invalid
+from fakestripe.events import EVENT_TYPES
 from fakestripe.ids import secret
 from fakestripe.objects.misc import build_webhook_endpoint
 from fakestripe.params import (
@@ -28,13 +30,21 @@ if TYPE_CHECKING:
 
 bp = Blueprint("webhook_endpoints", __name__)
 
+
+def _event_types() -> Array:
+    # Stripe has hundreds of event types; subscribing to one the stand-in never sends would
+    # silently never fire, so those are refused.
+    return Array(Str(choices=("*", *EVENT_TYPES), refuse_others=True), max_items=300)
+
+
 CREATE = endpoint(
     {
         "url": Url(),
-        "enabled_events": Array(Str(max_length=100), max_items=300),
+        "enabled_events": _event_types(),
         "description": Str(max_length=5000),
         "metadata": Metadata(),
-        "api_version": Str(max_length=50),
+        # Events are only ever rendered in the stand-in's own version.
+        "api_version": Str(choices=(API_VERSION,), refuse_others=True),
     },
     required=("url", "enabled_events"),
     unsupported=("connect",),
@@ -78,7 +88,7 @@ def retrieve_webhook_endpoint(
 UPDATE = endpoint(
     {
         "url": Url(),
-        "enabled_events": Array(Str(max_length=100), max_items=300),
+        "enabled_events": _event_types(),
         "description": Str(max_length=5000, emptyable=True),
         "metadata": Metadata(),
         "disabled": Bool(),
@@ -104,12 +114,12 @@ def update_webhook_endpoint(
     return rt.render(endpoint_obj)
 
 
-@api(bp, "/v1/webhook_endpoints", "GET", list_endpoint())
+@api(bp, "/v1/webhook_endpoints", "GET", list_endpoint(created=False))
 def list_webhook_endpoints(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
     return paginate(rt, rt.store.all("webhook_endpoint"), params, "/v1/webhook_endpoints")
 
 
-@api(bp, "/v1/webhook_endpoints/<endpoint_id>", "DELETE", endpoint())
+@api(bp, "/v1/webhook_endpoints/<endpoint_id>", "DELETE", endpoint(expand=False))
 def delete_webhook_endpoint(
     rt: Runtime, params: dict[str, Any], endpoint_id: str
 ) -> dict[str, Any]:

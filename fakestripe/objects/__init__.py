@@ -62,6 +62,7 @@ def load_all() -> None:
         catalog,
         checkout,
         customers,
+        discounts,
         misc,
         payments,
     )

@@ -13,6 +13,12 @@ if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
 
 
+def _clock(rt: Runtime, customer_id: str) -> str | None:
+    """The test clock of the customer (objects of a customer on a clock name it too)."""
+    customer = rt.store.get("customer", customer_id)
+    return customer.get("test_clock") if customer else None
+
+
 def build_subscription(
     rt: Runtime,
     *,
@@ -35,6 +41,7 @@ def build_subscription(
         created=now,
         currency=currency,
         customer=customer,
+        test_clock=_clock(rt, customer),
         default_payment_method=default_payment_method,
         description=description,
         invoice_settings=shape("subscription", "invoice_settings", issuer={"type": "self"}),
@@ -48,6 +55,8 @@ def build_subscription(
         trial_settings={"end_behavior": {"missing_payment_method": "create_invoice"}},
         billing_mode={"type": "flexible", "flexible": {"proration_discounts": "included"}},
         managed_payments={"enabled": False},
+        # endive: why the subscription is paused (see fakestripe.pausing); null otherwise.
+        status_details=None,
     )
     return sub
 
@@ -158,7 +167,9 @@ def build_line(
         parent=parent,
         pricing={
             "type": "price_details",
-            "price_details": {"price": price["id"], "product": price["product"]},
+            "price_details": {"price": price["id"], "product": price["product"]}
+            if price["id"]
+            else None,
             "unit_amount_decimal": price["unit_amount_decimal"],
         },
         subtotal=amount,
@@ -207,6 +218,7 @@ def build_invoice(
         created=rt.now(),
         currency=currency,
         customer=customer["id"],
+        test_clock=customer.get("test_clock"),
         customer_address=customer["address"],
         customer_email=customer["email"],
         customer_name=customer["name"],
@@ -231,6 +243,8 @@ def build_invoice(
         total_taxes=[],
         amount_overpaid=0,
         parent=parent,
+        # Why an invoice is uncollectible (see invoicing.mark_uncollectible); null otherwise.
+        status_details=None,
     )
     return invoice
 

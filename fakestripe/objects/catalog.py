@@ -30,7 +30,8 @@ def build_product(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
         tax_code=params.get("tax_code"),
         unit_label=params.get("unit_label"),
         url=params.get("url"),
-        type="service",
+        # Products of type `good` are not implemented (refused by the schema).
+        type=params.get("type", "service"),
     )
     return product
 
@@ -41,7 +42,8 @@ def build_price(rt: Runtime, params: dict[str, Any], product_id: str) -> dict[st
     price.update(
         id=new_id("price"),
         active=params.get("active", True),
-        billing_scheme="per_unit",
+        # `tiered` is refused by the schema.
+        billing_scheme=params.get("billing_scheme", "per_unit"),
         created=rt.now(),
         currency=params["currency"],
         lookup_key=params.get("lookup_key"),

@@ -8,6 +8,7 @@ from fakestripe.fixtures import blank, shape
 from fakestripe.ids import new_id
 from fakestripe.objects import null_address, renderer
 from fakestripe.params import new_metadata
+from fakestripe.tracking import touch
 
 if TYPE_CHECKING:
     from fakestripe.runtime import Runtime
@@ -19,11 +20,24 @@ def build_session(
     rt: Runtime,
     params: dict[str, Any],
     *,
-    amount_total: int,
+    amount_total: int | None,
     currency: str,
 ) -> dict[str, Any]:
     session = blank("checkout.session")
     now = rt.now()
+    # The schema lets only `enabled: false`, card and the hosted page through: exactly what
+    # the session below is.
+    touch(
+        params,
+        "automatic_tax",
+        "adaptive_pricing",
+        "phone_number_collection",
+        "managed_payments",
+        "invoice_creation",
+        "tax_id_collection",
+        "allowed_payment_method_types",
+        "ui_mode",
+    )
     session.update(
         id=new_id("cs_test"),
         amount_subtotal=amount_total,
@@ -38,7 +52,7 @@ def build_session(
         customer=params.get("customer"),
         customer_creation=(
             params.get("customer_creation", "if_required")
-            if params["mode"] == "payment" and not params.get("customer")
+            if params["mode"] in {"payment", "setup"} and not params.get("customer")
             else None
         ),
         customer_email=params.get("customer_email"),
@@ -46,7 +60,7 @@ def build_session(
         locale=params.get("locale"),
         metadata=new_metadata(params.get("metadata")),
         mode=params["mode"],
-        payment_method_collection="always" if params["mode"] == "subscription" else None,
+        payment_method_collection=params.get("payment_method_collection", "always"),
         payment_method_options={},
         payment_method_types=["card"],
         payment_status="unpaid",
@@ -61,7 +75,9 @@ def build_session(
             amount_discount=0,
             amount_shipping=0,
             amount_tax=0,
-        ),
+        )
+        if amount_total is not None
+        else None,
         ui_mode="hosted_page",
         adaptive_pricing={"enabled": False},
         managed_payments={"enabled": False},

@@ -28,7 +28,8 @@ def build_customer(rt: Runtime, params: dict[str, Any]) -> dict[str, Any]:
     customer.update(
         id=new_id("cus"),
         address=address_from(params.get("address")),
-        balance=params.get("balance", 0),
+        # Set through fakestripe.balance, which writes the `initial` transaction.
+        balance=0,
         created=rt.now(),
         delinquent=False,
         description=params.get("description"),

@@ -27,6 +27,8 @@ def build_payment_intent(
     payment_method: str | None,
     receipt_email: str | None = None,
     setup_future_usage: str | None = None,
+    statement_descriptor: str | None = None,
+    statement_descriptor_suffix: str | None = None,
 ) -> dict[str, Any]:
     pi = blank("payment_intent")
     pi_id = new_id("pi")
@@ -56,6 +58,8 @@ def build_payment_intent(
         payment_method_types=["card"],
         receipt_email=receipt_email,
         setup_future_usage=setup_future_usage,
+        statement_descriptor=statement_descriptor,
+        statement_descriptor_suffix=statement_descriptor_suffix,
         status="requires_payment_method",
         managed_payments={"enabled": False},
     )
@@ -196,7 +200,9 @@ def build_charge(
             email=pm["billing_details"]["email"],
             name=pm["billing_details"]["name"],
         ),
-        calculated_statement_descriptor=rt.settings.business_name.upper()[:22],
+        calculated_statement_descriptor=_descriptor(rt, pi),
+        statement_descriptor=pi["statement_descriptor"],
+        statement_descriptor_suffix=pi["statement_descriptor_suffix"],
         captured=success,
         created=rt.now(),
         currency=pi["currency"],
@@ -219,6 +225,17 @@ def build_charge(
         status="succeeded" if success else "failed",
     )
     return charge
+
+
+def _descriptor(rt: Runtime, pi: dict[str, Any]) -> str:
+    """What the cardholder's statement shows: the intent's own descriptor, else the account's
+    (its business name) with the intent's suffix, as ``PREFIX* SUFFIX``."""
+    if pi.get("statement_descriptor"):
+        return pi["statement_descriptor"].upper()[:22]
+    prefix = rt.settings.business_name.upper()
+    if pi.get("statement_descriptor_suffix"):
+        return f"{prefix[:10].rstrip()}* {pi['statement_descriptor_suffix'].upper()}"[:22]
+    return prefix[:22]
 
 
 @renderer("charge")

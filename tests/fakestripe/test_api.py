@@ -384,3 +384,68 @@ def test_empty_metadata_values_mean_no_such_key(client: stripe.StripeClient) -> 
     assert session.metadata.to_dict() == {"who": "x"}
     customer = client.v1.customers.create({"email": "m@example.org", "metadata": {"x": ""}})
     assert customer.metadata.to_dict() == {}
+
+
+def _refused(call: object) -> stripe.InvalidRequestError:
+    with pytest.raises(stripe.InvalidRequestError) as error:
+        call()  # type: ignore[operator]
+    assert "does not implement" in str(error.value)
+    return error.value
+
+
+def test_what_used_to_be_accepted_and_dropped_is_refused_or_done(
+    client: stripe.StripeClient, control: FakeStripeControl
+) -> None:
+    price = make_price(client, amount=700)
+    sub = subscribe(client, control, price)
+    customer = sub.customer
+    # Refused until implemented, each naming the parameter.
+    invoiced = _refused(
+        lambda: client.v1.subscriptions.update(sub.id, params={"collection_method": "send_invoice"})
+    )
+    assert invoiced.param == "collection_method"
+    hook = _refused(
+        lambda: client.v1.webhook_endpoints.create(
+            params={"url": "https://hooks.test/x", "enabled_events": ["payout.paid"]}
+        )
+    )
+    assert hook.param == "enabled_events[0]"
+    taxed = _refused(
+        lambda: client.v1.checkout.sessions.create(
+            params={
+                "mode": "subscription",
+                "line_items": [{"price": price.id, "quantity": 1}],
+                "success_url": "https://site.test/ok",
+                "automatic_tax": {"enabled": True},
+            }
+        )
+    )
+    assert taxed.param == "automatic_tax[enabled]"
+    # `type` and `types` together is Stripe's own error.
+    with pytest.raises(stripe.InvalidRequestError) as both:
+        client.v1.events.list(params={"type": "invoice.paid", "types": ["invoice.paid"]})
+    assert both.value.code == "parameters_exclusive"
+    # The period filters of the subscription list are applied.
+    end = sub["items"]["data"][0]["current_period_end"]
+    found = client.v1.subscriptions.list(params={"current_period_end": {"gte": end}})
+    assert [s.id for s in found.data] == [sub.id]
+    assert client.v1.subscriptions.list(params={"current_period_end": {"lt": end}}).data == []
+    assert client.v1.subscriptions.list(
+        params={"customer": customer, "current_period_start": {"lte": end}}
+    ).data
+    # Statement descriptors reach the charge.
+    session = client.v1.checkout.sessions.create(
+        params={
+            "mode": "payment",
+            "line_items": [{"price": make_price(client, interval=None).id, "quantity": 1}],
+            "success_url": "https://site.test/ok",
+            "payment_intent_data": {"statement_descriptor_suffix": "gift"},
+        }
+    )
+    control.pay_checkout_session(session.id, email="gift@example.com")
+    pi = client.v1.payment_intents.retrieve(
+        client.v1.checkout.sessions.retrieve(session.id).payment_intent,
+        params={"expand": ["latest_charge"]},
+    )
+    assert pi.statement_descriptor_suffix == "gift"
+    assert pi.latest_charge.calculated_statement_descriptor.endswith("* GIFT")

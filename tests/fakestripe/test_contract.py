@@ -38,10 +38,21 @@ EXTRA_KEYS: dict[tuple[str, str], set[str]] = {
     ("line_item", "pricing"): {"price_details"},
     ("invoice_payment", "payment"): {"payment_intent"},
     ("event", "data"): {"previous_attributes"},
-    ("invoice", ""): {"payments"},
+    ("invoice", ""): {"payments", "status_details"},
+    ("subscription", ""): {"status_details"},
+    ("subscription_schedule", ""): {"pause_schedules"},
+    ("billing_portal.configuration", "features"): {"subscription_pause"},
+    ("billing_portal.configuration", "features.subscription_update"): {"products"},
+    ("billing_portal.configuration", "features.subscription_cancel.cancellation_reason"): {
+        "feedback_options"
+    },
+    ("billing_portal.session", "flow"): {"customer_update", "subscription_pause"},
+    ("invoiceitem", "pricing"): {"price_details"},
+    ("invoiceitem", "parent.subscription_details"): {"subscription_item"},
     ("checkout.session", ""): {"line_items"},
     ("webhook_endpoint", ""): {"secret"},
     ("payment_intent", "last_payment_error"): ERROR_KEYS,
+    ("setup_intent", "last_setup_error"): ERROR_KEYS,
 }
 
 REQUIRED_TYPES = {
@@ -69,6 +80,20 @@ REQUIRED_TYPES = {
     "deleted_product",
     "deleted_customer",
     "deleted_webhook_endpoint",
+    "subscription_schedule",
+    "invoiceitem",
+    "deleted_invoiceitem",
+    "billing_portal.configuration",
+    "setup_intent",
+    "customer_balance_transaction",
+    "balance",
+    "coupon",
+    "deleted_coupon",
+    "promotion_code",
+    "discount",
+    "deleted_discount",
+    "test_helpers.test_clock",
+    "deleted_test_helpers.test_clock",
 }
 
 
@@ -200,6 +225,30 @@ def _scenario(
     )
     control.advance(days=40)
     fresh = subscribe(client, control, other)
+    schedule = client.v1.subscription_schedules.create(params={"from_subscription": fresh.id})
+    phase = schedule.phases[0]
+    client.v1.subscription_schedules.update(
+        schedule.id,
+        params={
+            "phases": [
+                {"items": [{"price": other.id}], "start_date": phase.start_date,
+                 "end_date": phase.end_date},
+                {"items": [{"price": price.id}]},
+            ]
+        },
+    )  # fmt: skip
+    client.v1.invoice_items.create(
+        params={"customer": fresh.customer, "amount": 100, "currency": "eur"}
+    )
+    client.v1.setup_intents.create(params={"customer": fresh.customer})
+    client.v1.setup_intents.create(
+        params={"customer": fresh.customer, "payment_method": "pm_card_visa", "confirm": True}
+    )
+    with pytest.raises(stripe.CardError):
+        client.v1.setup_intents.create(
+            params={"customer": fresh.customer, "payment_method": "pm_card_chargeDeclined",
+                    "confirm": True}
+        )  # fmt: skip
     settle(control, receiver)
     return {"good": good.id, "fresh": fresh.id, "session": one_time.id, "item": item}
 
@@ -254,6 +303,9 @@ def test_every_returned_object_matches_its_fixture(
         "disputes": get("/v1/disputes"),
         "events": get("/v1/events", limit=100),
         "endpoints": get("/v1/webhook_endpoints"),
+        "schedules": get("/v1/subscription_schedules", **{"expand[]": "data.subscription"}),
+        "invoice_items": get("/v1/invoiceitems"),
+        "setup_intents": get("/v1/setup_intents", **{"expand[]": "data.payment_method"}),
         "preview": post(
             "/v1/invoices/create_preview",
             {
@@ -268,16 +320,62 @@ def test_every_returned_object_matches_its_fixture(
             "/v1/billing_portal/sessions",
             {"customer": get("/v1/customers")["data"][0]["id"], "return_url": "https://s.test"},
         ),
+        "portal_flow": post(
+            "/v1/billing_portal/sessions",
+            {
+                "customer": client.v1.subscriptions.retrieve(ids["fresh"]).customer,
+                "flow_data[type]": "subscription_cancel",
+                "flow_data[subscription_cancel][subscription]": ids["fresh"],
+                "flow_data[after_completion][type]": "redirect",
+                "flow_data[after_completion][redirect][return_url]": "https://s.test/done",
+            },
+        ),
         "endpoint": post(
             "/v1/webhook_endpoints",
             {"url": "https://hooks.test/x", "enabled_events[0]": "charge.refunded"},
         ),
     }
+    everything["portal_configurations"] = get("/v1/billing_portal/configurations")
+    first_customer = get("/v1/customers")["data"][0]["id"]
+    post(
+        f"/v1/customers/{first_customer}/balance_transactions",
+        {"amount": "-500", "currency": "eur", "description": "Goodwill"},
+    )
+    everything["customer_balance"] = get(f"/v1/customers/{first_customer}/balance_transactions")
+    everything["balance"] = get("/v1/balance")
+    coupon = post("/v1/coupons", {"percent_off": "20", "duration": "forever", "name": "Friends"})
+    post("/v1/promotion_codes", {"promotion[type]": "coupon", "promotion[coupon]": coupon["id"]})
+    discounted = post(
+        f"/v1/subscriptions/{ids['fresh']}",
+        {"discounts[0][coupon]": coupon["id"], "expand[]": "discounts"},
+    )
+    everything["discounted"] = discounted
+    everything["discounted_preview"] = post(
+        "/v1/invoices/create_preview", {"subscription": ids["fresh"]}
+    )
+    everything["promotion_codes"] = get("/v1/promotion_codes")
+    everything["coupons"] = get("/v1/coupons")
+    everything["deleted_discount"] = post(
+        f"/v1/subscriptions/{ids['fresh']}/discount", {}, "DELETE"
+    )
+    everything["deleted_coupon"] = post(f"/v1/coupons/{coupon['id']}", {}, "DELETE")
+    clock = post("/v1/test_helpers/test_clocks", {"frozen_time": str(control.now())})
+    everything["advancing_clock"] = post(
+        f"/v1/test_helpers/test_clocks/{clock['id']}/advance",
+        {"frozen_time": str(control.now() + 3600)},
+    )
+    everything["clocks"] = get("/v1/test_helpers/test_clocks")
+    everything["deleted_clock"] = post(f"/v1/test_helpers/test_clocks/{clock['id']}", {}, "DELETE")
     everything["deleted_endpoint"] = post(
         f"/v1/webhook_endpoints/{everything['endpoint']['id']}", {}, "DELETE"
     )
     product = post("/v1/products", {"name": "Temporary"})
     everything["deleted_product"] = post(f"/v1/products/{product['id']}", {}, "DELETE")
+    item = post(
+        "/v1/invoiceitems",
+        {"customer": get("/v1/customers")["data"][0]["id"], "amount": "5", "currency": "eur"},
+    )
+    everything["deleted_invoice_item"] = post(f"/v1/invoiceitems/{item['id']}", {}, "DELETE")
     customer = post("/v1/customers", {"email": "gone@example.com"})
     everything["deleted_customer"] = post(f"/v1/customers/{customer['id']}", {}, "DELETE")
     for name, obj in everything.items():

@@ -10,6 +10,7 @@ import stripe
 from fakestripe.cards import REQUIRES_ACTION, card_for, charge_outcome, luhn_ok
 from fakestripe.config import parse_webhook_env, parse_webhook_spec
 from fakestripe.errors import StripeError
+from fakestripe.form import parse_form
 from fakestripe.params import (
     EMPTY,
     Array,
@@ -20,7 +21,6 @@ from fakestripe.params import (
     Str,
     apply_metadata,
     in_range,
-    parse_form,
 )
 from fakestripe.periods import add_months, period_end
 from fakestripe.webhooks import sign
