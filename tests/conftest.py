@@ -149,11 +149,8 @@ def stripe_server(
         data_dir=tmp_path_factory.mktemp("fakestripe"),
         webhooks=[webhook],
         business_name=settings.NEWSROOM["NAME"],
-        # The stand-in completes a paid checkout in steps with real time between them, so a
-        # refetch can see the subscription `incomplete` first, as at Stripe. Two site tests do
-        # not survive that yet (welcome email after incomplete -> active; refunding a duplicate
-        # whose invoice is not paid yet): no gap until billing/ handles those states.
-        checkout_step_seconds=0,
+        # The stand-in completes a paid checkout in steps with real time between them (its
+        # default), so a refetch can see the subscription `incomplete` first, as at Stripe.
     ) as base:
         assert base == stripe_api_base
         yield base
