@@ -168,8 +168,14 @@ def checkout_session_retrieve(*, session_id: str) -> dict[str, Any]:
     return _call(client().v1.checkout.sessions.retrieve, session_id)
 
 
-def portal_session_create(*, customer_id: str, return_url: str) -> dict[str, Any]:
-    params = {"customer": customer_id, "return_url": return_url}
+def portal_session_create(
+    *, customer_id: str, return_url: str, flow: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A portal session for the Customer; with `flow` (Stripe's `flow_data`), a deep link to
+    one task only (e.g. the card form) instead of the whole portal."""
+    params: dict[str, Any] = {"customer": customer_id, "return_url": return_url}
+    if flow:
+        params["flow_data"] = flow
     return _call(client().v1.billing_portal.sessions.create, params)
 
 

@@ -28,10 +28,16 @@ def card_update(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "billing/card_update_invalid.html", status=400)
     if request.method == "GET":
         return render(request, "billing/card_update.html", {"membership": membership})
+    done = settings.SITE_URL + reverse("billing:card_update_done")
     try:
+        # The card form only (not the whole portal: the link is not a login), then back here.
         portal = gateway.portal_session_create(
             customer_id=membership.stripe_customer_id,
-            return_url=settings.SITE_URL + reverse("billing:card_update_done"),
+            return_url=done,
+            flow={
+                "type": "payment_method_update",
+                "after_completion": {"type": "redirect", "redirect": {"return_url": done}},
+            },
         )
     except (gateway.GatewayError, gateway.GatewayUnavailable):
         log.exception("card update: portal session failed")

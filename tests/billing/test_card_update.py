@@ -54,6 +54,9 @@ def test_the_emailed_link_updates_the_card_and_the_membership_recovers(
     assert opened.status_code == 303
     portal = requests.Session()
     portal.trust_env = False
+    card_form = portal.get(opened["Location"], timeout=10).text
+    assert "update_card" in card_form
+    assert 'value="cancel"' not in card_form  # only the card form: the link is not a login
     saved = portal.post(
         opened["Location"],
         data={"action": "update_card", "card_number": "4242424242424242", **CARD},
