@@ -65,10 +65,23 @@ class CheckoutForm(forms.Form):
         )
 
 
+class _TierWithPrices(forms.ModelChoiceField):
+    """A tier, labelled with what a month of it costs, so the giver knows before paying."""
+
+    def label_from_instance(self, obj: Tier) -> str:  # type: ignore[override]
+        from .money import format_amount
+
+        monthly = sorted(
+            (p for p in obj.prices.all() if p.interval == "month"), key=lambda p: p.currency
+        )
+        prices = ", ".join(format_amount(p.amount, p.currency) for p in monthly)
+        return _("%(tier)s: a month costs %(prices)s") % {"tier": obj.name, "prices": prices}
+
+
 class GiftForm(forms.Form):
-    tier = forms.ModelChoiceField(
+    tier = _TierWithPrices(
         label=_("Tier"),
-        queryset=Tier.objects.filter(is_active=True),
+        queryset=Tier.objects.filter(is_active=True).prefetch_related("prices"),
         to_field_name="slug",
         empty_label=None,
         widget=forms.RadioSelect,
@@ -99,7 +112,7 @@ class GiftForm(forms.Form):
     )
     deliver_on = forms.DateField(
         label=_("Send it on"),
-        help_text=_("For example, 24 12 2026. Today, or any day in the coming year."),
+        help_text=_("Today, or any day in the coming year."),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
