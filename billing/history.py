@@ -22,6 +22,7 @@ own and the deltas add up to the whole change. `step` ranks kinds within one sec
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -325,6 +326,38 @@ def _insert(
     return row
 
 
+def _write_steps(
+    *,
+    membership: Membership,
+    before: State | None,
+    after: State,
+    at: Callable[[str], datetime],
+    extra: Callable[[str], dict[str, Any] | None],
+    source: str,
+    source_key: str,
+    before_derived: bool = False,
+) -> int | None:
+    """Write the rows of the change from `before` to `after` (see `steps`), each at `at(kind)`
+    with `extra(kind)`; returns the lowest step written, or None if every row was there."""
+    first: int | None = None
+    for kind, old, new in steps(before, after):
+        row = _insert(
+            membership=membership,
+            kind=kind,
+            step=STEP[kind],
+            before=old,
+            after=new,
+            occurred_at=at(kind),
+            source=source,
+            source_key=source_key,
+            extra=extra(kind),
+            before_derived=before_derived,
+        )
+        if row is not None:
+            first = STEP[kind] if first is None else min(first, STEP[kind])
+    return first
+
+
 def _state_of_row(row: MembershipChange) -> State:
     return State(
         status=row.status_after,
@@ -376,14 +409,14 @@ def _complete_derived_after(membership: Membership, occurred_at: datetime, step:
         later.save()
 
 
-def history_record_event(*, membership: Membership, event: dict[str, Any]) -> int:
-    """Append the changes one subscription event tells of; returns how many rows were new.
+def history_record_event(*, membership: Membership, event: dict[str, Any]) -> bool:
+    """Append the changes one subscription event tells of; True if any row was new.
 
     Idempotent (unique per membership, event and kind) and order-independent (module doc).
     Call it inside the transaction that syncs the membership.
     """
     if event.get("type") not in HISTORY_EVENTS:
-        return 0
+        return False
     sub = event["data"]["object"]
     occurred_at = from_unix(event["created"])
     assert occurred_at is not None
@@ -397,32 +430,26 @@ def history_record_event(*, membership: Membership, event: dict[str, Any]) -> in
         previous = _row_before(membership, occurred_at, STEP[Kind.ENDED], exclude_key=event["id"])
         before = _state_of_row(previous) if previous else replace(after, status="active")
         derived = True
-    written = 0
-    first_step: int | None = None
-    for kind, old, new in steps(before, after):
-        extra = None
+
+    def extra(kind: str) -> dict[str, Any] | None:
         if kind == Kind.ENDED:
-            extra = _end_reason(membership, sub)
-        elif kind == Kind.CANCEL_SCHEDULED:
-            extra = _cancellation(sub)
-        row = _insert(
-            membership=membership,
-            kind=kind,
-            step=STEP[kind],
-            before=old,
-            after=new,
-            occurred_at=occurred_at,
-            source=MembershipChange.Source.WEBHOOK,
-            source_key=event["id"],
-            extra=extra,
-            before_derived=derived,
-        )
-        if row is not None:
-            written += 1
-            first_step = STEP[kind] if first_step is None else min(first_step, STEP[kind])
-    if first_step is not None:
-        _complete_derived_after(membership, occurred_at, first_step)
-    return written
+            return _end_reason(membership, sub)
+        return _cancellation(sub) if kind == Kind.CANCEL_SCHEDULED else None
+
+    first = _write_steps(
+        membership=membership,
+        before=before,
+        after=after,
+        at=lambda _kind: occurred_at,
+        extra=extra,
+        source=MembershipChange.Source.WEBHOOK,
+        source_key=event["id"],
+        before_derived=derived,
+    )
+    if first is None:
+        return False
+    _complete_derived_after(membership, occurred_at, first)
+    return True
 
 
 def history_record_renewal(*, membership: Membership, invoice: dict[str, Any]) -> bool:
@@ -454,11 +481,11 @@ def history_record_renewal(*, membership: Membership, invoice: dict[str, Any]) -
 
 def history_record_repair(
     *, membership: Membership, sub: dict[str, Any], source_key: str, at: datetime
-) -> int:
+) -> bool:
     """Reconciliation found the ledger behind Stripe (the events that told of a change are
     lost for good): append the changes from the ledger's latest state to the subscription's,
     written as from reconciliation, at Stripe's time where the subscription keeps one (its
-    start, its end), else at `at`. Returns how many rows were new; none when they agree."""
+    start, its end), else at `at`. True if any row was new (False when they agree)."""
     latest = (
         MembershipChange.objects.filter(membership=membership)
         .order_by("-occurred_at", "-step", "-id")
@@ -467,29 +494,26 @@ def history_record_repair(
     before = _state_of_row(latest) if latest else None
     after = state_of(sub)
     if before == after:
-        return 0
-    written = 0
-    for kind, old, new in steps(before, after):
-        when = at
+        return False
+
+    def when(kind: str) -> datetime:
         if kind == Kind.STARTED:
-            when = from_unix(sub.get("start_date") or sub.get("created")) or at
-        elif kind == Kind.ENDED:
-            when = from_unix(sub.get("ended_at")) or at
-        extra = _end_reason(membership, sub) if kind == Kind.ENDED else None
-        row = _insert(
-            membership=membership,
-            kind=kind,
-            step=STEP[kind],
-            before=old,
-            after=new,
-            occurred_at=when,
-            source=MembershipChange.Source.RECONCILIATION,
-            source_key=source_key,
-            extra=extra,
-            before_derived=True,
-        )
-        written += row is not None
-    return written
+            return from_unix(sub.get("start_date") or sub.get("created")) or at
+        if kind == Kind.ENDED:
+            return from_unix(sub.get("ended_at")) or at
+        return at
+
+    first = _write_steps(
+        membership=membership,
+        before=before,
+        after=after,
+        at=when,
+        extra=lambda kind: _end_reason(membership, sub) if kind == Kind.ENDED else None,
+        source=MembershipChange.Source.RECONCILIATION,
+        source_key=source_key,
+        before_derived=True,
+    )
+    return first is not None
 
 
 def history_record_change(
@@ -502,27 +526,18 @@ def history_record_change(
     source_key: str,
     reason: str = "",
     voluntary: bool | None = None,
-) -> int:
+) -> bool:
     """Rows for a change we made ourselves (a comp granted or ended, a gift claimed or run
     out): the same kinds and MRR arithmetic as Stripe's events, at our time. Once per
     membership, source key and kind. Call it in the transaction that makes the change."""
-    written = 0
-    for kind, old, new in steps(before, after):
-        extra = None
-        if kind == Kind.ENDED:
-            extra = {"cancellation_reason": reason, "voluntary": voluntary}
-        written += (
-            _insert(
-                membership=membership,
-                kind=kind,
-                step=STEP[kind],
-                before=old,
-                after=new,
-                occurred_at=at,
-                source=source,
-                source_key=source_key,
-                extra=extra,
-            )
-            is not None
-        )
-    return written
+    ended = {"cancellation_reason": reason, "voluntary": voluntary}
+    first = _write_steps(
+        membership=membership,
+        before=before,
+        after=after,
+        at=lambda _kind: at,
+        extra=lambda kind: ended if kind == Kind.ENDED else None,
+        source=source,
+        source_key=source_key,
+    )
+    return first is not None

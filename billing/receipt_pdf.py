@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
@@ -13,13 +14,12 @@ from .models import Payment
 FONTS = Path(__file__).resolve().parent / "fonts"
 
 
-def receipt_pdf(payment: Payment) -> bytes:
-    from .receipts import payment_lines
-
-    lines = payment_lines(payment)
-    newsroom = lines["newsroom"]
+def newsroom_pdf(*, title: str, document: str) -> FPDF:
+    """An A4 page with the newsroom's name, legal name and address, then `title`: the head of
+    every PDF we send (receipts, giving statements). `document` is the file's own title."""
+    newsroom = settings.NEWSROOM
     pdf = FPDF(format="A4")
-    pdf.set_title(_("Receipt") + f" {lines['reference']}")
+    pdf.set_title(document)
     pdf.set_author(newsroom["LEGAL_NAME"])
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
@@ -31,7 +31,15 @@ def receipt_pdf(payment: Payment) -> bytes:
     pdf.cell(0, 6, newsroom["ADDRESS"], new_x="LMARGIN", new_y="NEXT")
     pdf.ln(10)
     pdf.set_font("DejaVu", "B", 16)
-    pdf.cell(0, 10, _("Receipt"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 10, title, new_x="LMARGIN", new_y="NEXT")
+    return pdf
+
+
+def receipt_pdf(payment: Payment) -> bytes:
+    from .receipts import payment_lines
+
+    lines = payment_lines(payment)
+    pdf = newsroom_pdf(title=_("Receipt"), document=_("Receipt") + f" {lines['reference']}")
     pdf.set_font("DejaVu", "", 11)
     user = payment.user
     items = lines["items"]

@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from fpdf import FPDF
 
 from .money import format_amount
-from .receipt_pdf import FONTS
+from .receipt_pdf import newsroom_pdf
 from .selectors.statements import Statement
 
 
 def statement_pdf(statement: Statement) -> bytes:
-    newsroom = settings.NEWSROOM
     user = statement.user
-    pdf = FPDF(format="A4")
-    pdf.set_title(_("Giving statement %(year)s") % {"year": statement.year})
-    pdf.set_author(newsroom["LEGAL_NAME"])
-    pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
-    pdf.add_page()
-    pdf.set_font("DejaVu", "B", 20)
-    pdf.cell(0, 12, newsroom["NAME"], new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", "", 10)
-    pdf.cell(0, 6, newsroom["LEGAL_NAME"], new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(0, 6, newsroom["ADDRESS"], new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(8)
-    pdf.set_font("DejaVu", "B", 16)
-    pdf.cell(0, 10, _("Giving statement %(year)s") % {"year": statement.year},
-             new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+    title = _("Giving statement %(year)s") % {"year": statement.year}
+    pdf = newsroom_pdf(title=title, document=title)
     pdf.set_font("DejaVu", "", 11)
     pdf.cell(0, 7, f"{user.display_name or user.email} · {user.email}", new_x="LMARGIN",
              new_y="NEXT")  # fmt: skip
