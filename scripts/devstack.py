@@ -276,7 +276,7 @@ def run_site() -> int:
             manage(env, "seed_demo")
             sup.start("web", [PYTHON, "manage.py", "runserver", f"{host}:{port}", "--noreload"])
             sup.start("worker", [PYTHON, "-m", "celery", "-A", "config", "worker",
-                                 "-l", "INFO", "-Q", "celery,webhooks,emails",
+                                 "-l", "INFO", "-Q", "celery,webhooks,emails,bulk",
                                  "--concurrency", "2"])  # fmt: skip
             sup.start("beat", [PYTHON, "-m", "celery", "-A", "config", "beat", "-l", "INFO",
                                "--schedule", str(VAR / "celerybeat-schedule")])  # fmt: skip

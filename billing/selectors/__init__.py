@@ -8,9 +8,13 @@ from .memberships import (
     memberships_for,
     payments_for,
 )
+from .reversals import Reversal, reversals_between
+from .tiers import TierName, tier_names
 
 __all__ = [
     "Entitlement",
+    "Reversal",
+    "TierName",
     "TierOffer",
     "catalog_fingerprint",
     "entitled_member_ids",
@@ -20,5 +24,7 @@ __all__ = [
     "membership_current_for",
     "memberships_for",
     "payments_for",
+    "reversals_between",
+    "tier_names",
     "tier_offers",
 ]

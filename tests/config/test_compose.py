@@ -13,17 +13,21 @@ def load() -> dict:
 
 def test_services_form_the_production_shape() -> None:
     services = load()["services"]
-    assert set(services) == {"web", "worker", "beat", "postgres", "redis", "stripe"}
+    assert set(services) == {
+        "web", "worker", "bulk-worker", "beat", "postgres", "redis", "stripe",
+    }  # fmt: skip
     assert "gunicorn config.wsgi" in services["web"]["command"]
     assert services["worker"]["command"].startswith("celery -A config worker")
-    assert "-Q celery,webhooks,emails" in services["worker"]["command"]
+    assert "-Q celery,webhooks,emails " in services["worker"]["command"]
+    # Bulk mail on a worker of its own: webhooks and receipts never wait behind a mailing.
+    assert "-Q bulk " in services["bulk-worker"]["command"]
     assert services["beat"]["command"].startswith("celery -A config beat")
     assert "python -m fakestripe" in services["stripe"]["command"]
 
 
 def test_app_containers_share_settings_and_wait_for_healthy_services() -> None:
     services = load()["services"]
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "bulk-worker", "beat"):
         env = services[name]["environment"]
         assert env["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
         assert env["DATABASE_URL"].endswith("@postgres:5432/patronage")
