@@ -134,7 +134,7 @@ def round_for_staff(*, rnd: Round) -> StaffRound:
     flagged = list(
         Ballot.objects.filter(round=rnd, flagged_at__isnull=False)
         .select_related("user")
-        .only("pk", "user__pk", "user__email", "flag", "flag_event_at", "flagged_at")
+        .only("pk", "round_id", "user__id", "user__email", "flag", "flag_event_at", "flagged_at")
         .order_by("flagged_at")
     )
     mailings = [

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ..models import Round, Topic
 from . import presenting, rounds, selectors, topics
 from .forms import ArticleForm, ExtendForm, MergeForm, RejectForm, RoundForm, TopicForm
-from .views import results_context
+from .views import posted_data, results_context
 
 PERMISSION = "support.manage_voting"
 
@@ -50,7 +50,7 @@ def round_list(request: HttpRequest) -> HttpResponse:
 @editors_only
 @require_http_methods(["GET", "POST"])
 def round_create(request: HttpRequest) -> HttpResponse:
-    form = RoundForm(request.POST or None)
+    form = RoundForm(posted_data(request))
     if request.method == "POST" and form.is_valid():
         if Round.objects.filter(slug=form.cleaned_data["slug"]).exists():
             form.add_error("slug", _("Another round has this address."))
@@ -74,7 +74,7 @@ def round_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
     rnd = get_object_or_404(Round, pk=pk)
-    form = RoundForm(request.POST or None, initial=RoundForm.initial_for(rnd))
+    form = RoundForm(posted_data(request), initial=RoundForm.initial_for(rnd))
     if request.method == "POST" and form.is_valid():
         fields = form.round_fields()
         if Round.objects.filter(slug=fields["slug"]).exclude(pk=rnd.pk).exists():
@@ -221,7 +221,7 @@ def moderate(request: HttpRequest, topic_id: int, action: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
     topic = get_object_or_404(Topic.objects.select_related("round"), pk=topic_id)
-    form = ArticleForm(request.POST or None)
+    form = ArticleForm(posted_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             topics.topic_article_link(

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -23,6 +23,12 @@ from .ballots import BallotRefused, ballot_cast, refusal_message
 from .forms import BallotForm, SuggestionForm
 from .links import EXPIRED, FORGED, OTHER_ROUND, BallotLinkRefused, ballot_token_read
 from .topics import TopicRefused, similar_topics, suggestions_left, topic_back, topic_suggest
+
+
+def posted_data(request: HttpRequest) -> QueryDict | None:
+    """The POST data for a form, bound even when empty (an empty POST is an error to show,
+    not a blank form)."""
+    return request.POST if request.method == "POST" else None
 
 
 def _round_or_404(slug: str) -> Round:
@@ -46,7 +52,7 @@ def _ballot_page(request: HttpRequest, rnd: Round, *, user_id: int, via_link: bo
     topics = selectors.topics_on_ballot(rnd=rnd)
     ballot = selectors.ballot_of(rnd=rnd, user_id=user_id)
     eligibility = selectors.eligibility_for(rnd=rnd, user_id=user_id)
-    form = BallotForm(request.POST or None, rnd=rnd, topics=topics, ballot=ballot)
+    form = BallotForm(posted_data(request), rnd=rnd, topics=topics, ballot=ballot)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -155,7 +161,7 @@ def results_context(rnd: Round) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def suggest(request: HttpRequest, slug: str) -> HttpResponse:
     rnd = _round_or_404(slug)
-    form = SuggestionForm(request.POST or None)
+    form = SuggestionForm(posted_data(request))
     similar: list[Topic] = []
     status = 200
     if request.method == "POST" and form.is_valid():
