@@ -303,6 +303,8 @@ def banner(env: dict[str, str], host: str, port: int, stripe_base: str) -> None:
         "  The site is starting. Open it in a browser:",
         f"    Site               {site}/",
         f"    Support us         {site}/support/",
+        f"    Vote               {site}/vote/",
+        f"    Staff: rounds      {site}/staff/rounds/",
         f"    Staff outbox       {site}/staff/outbox/",
         f"    Health             {site}/healthz",
         f"    Stripe stand-in    {stripe_base}/",
