@@ -85,11 +85,18 @@ class Bar:
     share: float  # of the most votes, 0..1
     percent: float | None  # of the votes counted (none for approval: a ballot has several)
     y: int
-    width: float
+    width: float  # percent of the chart's width
     winner: bool
 
+    @property
+    def label_inside(self) -> bool:
+        """Long bars carry their figure inside, so it never runs off a narrow screen."""
+        return self.share > 0.6
 
-CHART_WIDTH = 640
+
+# The SVG has no viewBox: widths are percentages of the page's column and text keeps its
+# size, so the chart reads the same at 360 px and at 1280 px.
+TRACK_PERCENT = 84.0
 BAR_HEIGHT = 22
 ROW_HEIGHT = 56
 
@@ -116,13 +123,13 @@ def chart_bars(result: RoundResult) -> dict[str, Any]:
                 if result.method == Round.Method.APPROVAL
                 else 100 * row["votes"] / counted,
                 y=n * ROW_HEIGHT,
-                width=round(share * (CHART_WIDTH - 80), 1),
+                width=round(share * TRACK_PERCENT, 2),
                 winner=row["topic"] == result.tally.get("winner"),
             )
         )
     return {
         "bars": bars,
-        "width": CHART_WIDTH,
+        "track": TRACK_PERCENT,
         "height": max(ROW_HEIGHT * len(bars), ROW_HEIGHT),
         "bar_height": BAR_HEIGHT,
     }

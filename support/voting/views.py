@@ -86,9 +86,10 @@ def _ballot_page(request: HttpRequest, rnd: Round, *, user_id: int, via_link: bo
     response = render(request, "support/voting/round.html", context, status=status)
     if via_link:
         # The link is the member's key to this ballot: keep it out of caches and out of the
-        # Referer header of any link followed from the page.
+        # Referer header sent to other sites. ("no-referrer" would also make the browser send
+        # `Origin: null` with the ballot's own POST, which the CSRF check rightly refuses.)
         response["Cache-Control"] = "private, no-store"
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -130,7 +131,7 @@ def ballot_link(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         {"reason": reason, "round": rnd},
         status=status,
     )
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

@@ -95,7 +95,7 @@ def test_the_signed_link_opens_that_ballot_without_signing_in(client: Client) ->
     path = link_path(rnd, member.pk)
     page = client.get(path)
     assert page.status_code == 200
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     assert "private" in page["Cache-Control"]
     assert "Cast my vote" in page.content.decode()
     response = client.post(path, {"topic": str(topic_ids(rnd)[1])})
