@@ -44,7 +44,7 @@ def _formula(weights: dict[str, int]) -> str:
     return _(
         "Ballots are weighted by tier: each ballot counts as many times as the voter's tier "
         "weighs (the highest, for a member with several). Weights: %(weights)s; any other "
-        "tier \N{MULTIPLICATION SIGN}1."
+        "tier ×1."  # noqa: RUF001 - the multiplication sign, literally, so gettext finds it
     ) % {"weights": listed}
 
 

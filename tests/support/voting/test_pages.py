@@ -14,7 +14,7 @@ from django.utils import timezone
 from support.models import Ballot, Round
 from support.voting import rounds
 from support.voting.ballots import ballot_cast
-from support.voting.links import SALT, ballot_token, ballot_url
+from support.voting.links import SALT, ballot_token, ballot_token_read, ballot_url
 from tests.members.factories import UserFactory
 
 from .helpers import a_round, patron, topic_ids
@@ -204,3 +204,45 @@ def test_ranked_results_show_the_round_by_round_table(client: Client) -> None:
     assert "Round by round" in page
     assert "Round 2" in page
     assert "eliminated" in page
+
+
+def test_the_voting_pages_speak_ukrainian() -> None:
+    rnd = a_round(method="ranked", max_choices=3)
+    client = signed_in(patron(preferred_language="uk"))
+    client.cookies["django_language"] = "uk"
+    page = client.get(f"/vote/{rnd.slug}/").content.decode()
+    assert '<html lang="uk">' in page
+    assert "Проголосувати</button>" in page
+    assert "Поставте на місця до 3 тем" in page
+    assert "Без місця" in page
+    index = client.get("/vote/").content.decode()
+    assert "Голосуйте, про що ми напишемо далі" in index
+    closed = a_round()
+    rounds.round_close(rnd=closed, now=closed.closes_at)
+    rounds.round_publish(rnd=closed)
+    results = client.get(f"/vote/{closed.slug}/results/").content.decode()
+    assert "Як розв\N{RIGHT SINGLE QUOTATION MARK}язується нічия" in results
+    assert "Дорадче голосування" in results
+
+
+def test_an_invitation_is_written_in_the_members_language_with_their_link() -> None:
+    from members.mail.bulk import BulkItem, email_enqueue_bulk
+    from members.mail.services import render
+    from members.models import OutboundEmail
+
+    rnd = a_round(title="Зимове голосування")
+    olena, ann = patron(preferred_language="uk"), patron()
+    email_enqueue_bulk(
+        kind="vote_invitation",
+        items=[BulkItem(f"vote_invitation:{rnd.pk}:{m.pk}", m.pk,
+                        {"round_id": rnd.pk, "user_id": m.pk}) for m in (olena, ann)],
+    )  # fmt: skip
+    uk = render(OutboundEmail.objects.get(user=olena))
+    en = render(OutboundEmail.objects.get(user=ann))
+    assert uk.subject == "Ваш голос: Зимове голосування"
+    assert "Відкрийте свій бюлетень за цим посиланням" in uk.body
+    for message, member in ((uk, olena), (en, ann)):
+        token = re.search(rf"/vote/{rnd.slug}/ballot/([^/\s]+)/", message.body).group(1)
+        assert ballot_token_read(token, rnd=rnd) == member.pk
+    assert "Open your ballot with this link" in en.body
+    assert uk.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
