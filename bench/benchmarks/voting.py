@@ -91,6 +91,7 @@ class VoteInvitations(JobBenchmark):
             "FROM members_outboundemail WHERE kind = 'vote_invitation' AND key LIKE %s"
         )
         finished_sql = "SELECT finished_at IS NOT NULL FROM support_mailing WHERE round_id = %s"
+        cpu_before = worker.cpu_seconds()
         try:
             opened = django_command(ctx, "open", "--round", str(round_id))
             committed = opened["committed_at"]
@@ -110,6 +111,7 @@ class VoteInvitations(JobBenchmark):
                     "WHERE kind = 'vote_invitation' AND key LIKE %s",
                     [prefix],
                 ).fetchone()[0]
+            cpu = worker.cpu_seconds() - cpu_before  # before stop(): its children count
         finally:
             worker.stop()
         files = _files(mail) - before
@@ -133,12 +135,15 @@ class VoteInvitations(JobBenchmark):
         measured.facts += [
             f"{count:,} invitations handed to the email backend {seconds:.1f} s after the round "
             f"opened ({rate:,.0f} a second), by one worker with concurrency {ctx.cores}",
+            f"worker CPU: {cpu:.1f} s in all, {cpu * 1000 / max(count, 1):.2f} ms per email "
+            "(steadier than the elapsed time when other work shares the machine)",
             f"worker memory (all its processes): {early_mib:.0f} MiB early in the mailing, "
             f"{late_mib:.0f} MiB late, {peak_mib:.0f} MiB at the peak; the largest process "
             f"{largest_child:.0f} MiB ({len(samples)} samples)",
         ]
         measured.job = JobFigures(
-            ours=f"{count:,} emails in {seconds:.1f} s; worker peak {peak_mib:.0f} MiB "
+            ours=f"{count:,} emails in {seconds:.1f} s ({cpu * 1000 / max(count, 1):.2f} ms "
+            f"worker CPU each); worker peak {peak_mib:.0f} MiB "
             f"({early_mib:.0f} MiB early, {late_mib:.0f} MiB late)",
             baseline="—",
             ratio=None,

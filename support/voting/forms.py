@@ -217,6 +217,7 @@ class RoundForm(forms.Form):
                 "results_visibility", "suggestion_limit", "advisory_note",
             )
         }  # fmt: skip
+        fields["allowed_tier_ids"] = sorted(fields["allowed_tier_ids"])
         fields["tier_weights"] = {
             name.removeprefix("weight_"): data[name]
             for name in self.weight_names

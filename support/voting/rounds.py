@@ -30,6 +30,7 @@ REMINDER_BEFORE_CLOSE = timedelta(hours=24)
 # Fields an editor may change while a round is a draft or scheduled; once open, only the
 # words (and a later close, through `round_extend`).
 RULES = (
+    "slug",  # the address is in every invitation's link: fixed once the round opens
     "opens_at",
     "closes_at",
     "method",
@@ -41,7 +42,7 @@ RULES = (
     "suggestion_limit",
     "results_visibility",
 )
-WORDS = ("title", "slug", "question", "description", "advisory_note")
+WORDS = ("title", "question", "description", "advisory_note")
 SHORTEN_REFUSED = _("A vote can be extended, not shortened: choose a later close.")
 
 

@@ -76,7 +76,7 @@ def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
     rnd = get_object_or_404(Round, pk=pk)
     form = RoundForm(posted_data(request), initial=RoundForm.initial_for(rnd))
     if request.method == "POST" and form.is_valid():
-        fields = form.round_fields()
+        fields = _same_minute_unchanged(rnd, form.round_fields())
         if Round.objects.filter(slug=fields["slug"]).exclude(pk=rnd.pk).exists():
             form.add_error("slug", _("Another round has this address."))
         else:
@@ -93,6 +93,15 @@ def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
         {"form": form, "round": rnd},
         status=400 if form.errors else 200,
     )
+
+
+def _same_minute_unchanged(rnd: Round, fields: dict[str, Any]) -> dict[str, Any]:
+    """The form's times have minutes, the round's may have seconds: a time the editor left
+    as it was is the round's own, not a change (which an open round would refuse)."""
+    for name in ("opens_at", "closes_at"):
+        if abs((fields[name] - getattr(rnd, name)).total_seconds()) < 60:
+            fields[name] = getattr(rnd, name)
+    return fields
 
 
 def _round_page(request: HttpRequest, rnd: Round, **forms: Any) -> HttpResponse:

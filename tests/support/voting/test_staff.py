@@ -157,3 +157,27 @@ def test_the_staff_member_page_counts_ballots_and_shows_no_choices() -> None:
     assert "Ballots cast</dt><dd>2</dd>" in page
     for topic in Topic.objects.all():
         assert topic.title not in page
+
+
+def test_editing_an_open_round_changes_its_words_not_its_rules_or_address() -> None:
+    from support.voting.forms import RoundForm
+
+    rnd = a_round()
+    editor = signed_in(UserFactory(roles=["editor"]))
+    initial = RoundForm.initial_for(rnd)
+    form = {
+        **{k: v for k, v in initial.items() if v is not None and not isinstance(v, bool)},
+        "opens_at": initial["opens_at"].strftime("%Y-%m-%dT%H:%M"),  # minutes, as a browser
+        "closes_at": initial["closes_at"].strftime("%Y-%m-%dT%H:%M"),
+        "allowed_tier_ids": [],
+    }
+    response = editor.post(f"/staff/rounds/{rnd.pk}/edit/", {**form, "title": "Clearer title"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    rnd.refresh_from_db()
+    assert rnd.title == "Clearer title"
+    for change in ({"slug": "another-address"}, {"method": "approval"}):
+        refused = editor.post(f"/staff/rounds/{rnd.pk}/edit/", {**form, **change})
+        assert refused.status_code == 400
+        assert "rules stay as they are" in refused.content.decode()
+    rnd.refresh_from_db()
+    assert (rnd.slug, rnd.method) != ("another-address", "approval")
