@@ -17,7 +17,10 @@ from .mailings import mailing_step_run
 from .rounds import rounds_tick as tick
 
 
-@shared_task(**RETRY_POLICY)
+# Closing a round counts every eligible member for the turnout (keyset batches over the
+# history): with a hundred thousand patrons that can outlast the default one-minute limit.
+# Overlapping ticks are harmless: each transition locks the round and checks its status.
+@shared_task(**RETRY_POLICY, soft_time_limit=600, time_limit=660)
 def rounds_tick() -> dict[str, int]:
     return asdict(tick())
 
