@@ -130,17 +130,19 @@ def payment_record_from_invoice(*, invoice_id: str) -> Payment | None:
         return None
     subscription_id = invoice_subscription_id(invoice)
     with transaction.atomic():
+        membership = None
         if subscription_id:
             lock_subscription(subscription_id)
+            # Before the invoice's lock: syncing a membership we have not seen yet locks its
+            # member, which comes before the invoice in billing.locks' one order.
+            membership = Membership.objects.filter(
+                stripe_subscription_id=subscription_id
+            ).first() or membership_sync(subscription_id=subscription_id)
         lock_invoice(invoice_id)
         existing = Payment.objects.filter(stripe_invoice_id=invoice_id).first()
         if existing:
             return existing
-        membership = None
-        if subscription_id:
-            membership = Membership.objects.filter(
-                stripe_subscription_id=subscription_id
-            ).first() or membership_sync(subscription_id=subscription_id)
+        if membership is not None:
             history_record_renewal(membership=membership, invoice=invoice)
         user = customer_resolve(
             customer_id=invoice["customer"], email_hint=invoice.get("customer_email") or ""
