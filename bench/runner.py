@@ -27,7 +27,7 @@ import psycopg
 from bench import stack as bench_stack
 from bench.baseline.schema import schema_reset
 from bench.benchmarks import ALL
-from bench.benchmarks.base import Benchmark, Check, Context, Measured, RoundInput
+from bench.benchmarks.base import Benchmark, Check, Context, JobBenchmark, Measured, RoundInput
 from bench.load import LoadResult, LoadSpec, run_wrk, wrk_path
 from bench.machine import cores
 from bench.profiling import Profiler
@@ -85,7 +85,10 @@ class BenchResult:
 
     @property
     def ratio(self) -> float:
-        """The median of the per-round ratios: each round pairs two runs made moments apart."""
+        """The median of the per-round ratios: each round pairs two runs made moments apart
+        (for background work, the job's own ratio)."""
+        if self.measured.job is not None:
+            return self.measured.job.ratio or 0.0
         return statistics.median(self.ratios) if self.ratios else 0.0
 
 
@@ -348,7 +351,11 @@ def run(options: Options) -> Run:
             if options.only and bench_cls.name not in options.only:
                 continue
             bench = bench_cls()
-            measured = _measure(bench, ctx, options, servers, profiler)
+            if isinstance(bench, JobBenchmark):
+                say(f"{bench.name}: {bench.title}")
+                measured = bench.measure(ctx)
+            else:
+                measured = _measure(bench, ctx, options, servers, profiler)
             results.append(BenchResult(bench, measured))
             for check in measured.checks:
                 if not check.passed:

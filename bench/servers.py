@@ -107,7 +107,7 @@ def celery_worker(*, env: dict[str, str], concurrency: int, log_dir: Path) -> Se
     """The real worker, on the queues `make run` uses, as its own process."""
     argv = [
         PYTHON, "-m", "celery", "-A", "config", "worker",
-        "-l", "INFO", "-Q", "celery,webhooks,emails",
+        "-l", "INFO", "-Q", "celery,webhooks,emails,bulk",
         "--concurrency", str(concurrency), "--pool", "prefork",
         "--hostname", f"bench-{os.getpid()}@%h", "--without-mingle", "--without-gossip",
     ]  # fmt: skip

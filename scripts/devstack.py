@@ -276,7 +276,7 @@ def run_site() -> int:
             manage(env, "seed_demo")
             sup.start("web", [PYTHON, "manage.py", "runserver", f"{host}:{port}", "--noreload"])
             sup.start("worker", [PYTHON, "-m", "celery", "-A", "config", "worker",
-                                 "-l", "INFO", "-Q", "celery,webhooks,emails",
+                                 "-l", "INFO", "-Q", "celery,webhooks,emails,bulk",
                                  "--concurrency", "2"])  # fmt: skip
             sup.start("beat", [PYTHON, "-m", "celery", "-A", "config", "beat", "-l", "INFO",
                                "--schedule", str(VAR / "celerybeat-schedule")])  # fmt: skip
@@ -303,6 +303,8 @@ def banner(env: dict[str, str], host: str, port: int, stripe_base: str) -> None:
         "  The site is starting. Open it in a browser:",
         f"    Site               {site}/",
         f"    Support us         {site}/support/",
+        f"    Vote               {site}/vote/",
+        f"    Staff: rounds      {site}/staff/rounds/",
         f"    Staff outbox       {site}/staff/outbox/",
         f"    Health             {site}/healthz (live), {site}/readyz (ready)",
         f"    Stripe stand-in    {stripe_base}/",

@@ -106,7 +106,7 @@ def celery_worker(
         proc = subprocess.Popen(
             [
                 sys.executable, "-m", "celery", "-A", "config", "worker",
-                "-l", "INFO", "-Q", "celery,webhooks,emails",
+                "-l", "INFO", "-Q", "celery,webhooks,emails,bulk",
                 "--concurrency", "2", "--pool", "prefork",
                 "--hostname", hostname, "--without-mingle", "--without-gossip",
             ],

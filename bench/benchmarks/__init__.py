@@ -2,6 +2,7 @@
 
 from .base import Benchmark
 from .support_page import SupportPage
+from .voting import VoteInvitations, VoteTally
 from .webhook_ingest import WebhookIngest
 
-ALL: list[type[Benchmark]] = [SupportPage, WebhookIngest]
+ALL: list[type[Benchmark]] = [SupportPage, WebhookIngest, VoteInvitations, VoteTally]

@@ -4,7 +4,8 @@ A benchmark module defines one `Benchmark` subclass. The runner warms both targe
 runs several rounds, each measuring ours and the baseline one after the other with the same
 load (the order alternates between rounds, so neither side always runs on a warmer machine),
 and finally calls `verify`. Later benchmarks (staff reports, vote invitations, tallies) are
-one more module each, listed in `bench.benchmarks.ALL`.
+one more module each, listed in `bench.benchmarks.ALL`. Background work (vote invitations
+through the worker, tallies against raw SQL) subclasses `JobBenchmark` instead.
 """
 
 from __future__ import annotations
@@ -53,13 +54,26 @@ class RoundInput:
     payload: Any = None  # benchmark-specific (the batch of events)
 
 
+@dataclass(frozen=True)
+class JobFigures:
+    """The headline of a background-work benchmark, for the report's second table."""
+
+    ours: str  # what ours did, in numbers and words
+    baseline: str  # the baseline's figure, or "—" when the goal is absolute
+    ratio: float | None  # baseline time / ours (1.0: as fast; higher is better), if any
+    goal: str  # the goal in words
+    goal_met: bool
+
+
 @dataclass
 class Measured:
-    """A benchmark's results: paired rounds, the checks, and facts for the report."""
+    """A benchmark's results: paired rounds (HTTP) or a job's figures (background work),
+    the checks, and facts for the report."""
 
     rounds: list[tuple[LoadResult, LoadResult]] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     facts: list[str] = field(default_factory=list)
+    job: JobFigures | None = None
 
 
 class Benchmark(ABC):
@@ -87,3 +101,20 @@ class Benchmark(ABC):
     @abstractmethod
     def verify(self, ctx: Context, measured: Measured) -> list[Check]:
         """What must hold after the rounds; may add facts to `measured`."""
+
+
+class JobBenchmark(Benchmark):
+    """Background work rather than HTTP requests: a fan-out through the real worker, a
+    computation against raw SQL. The runner calls `measure` once instead of wrk rounds;
+    the report puts its figures in a table of their own."""
+
+    ours = ""
+    baseline = ""
+    baseline_label = ""
+
+    @abstractmethod
+    def measure(self, ctx: Context) -> Measured:
+        """Prepare, run and check; return the figures (`Measured.job`) and the checks."""
+
+    def verify(self, ctx: Context, measured: Measured) -> list[Check]:
+        return []

@@ -9,11 +9,15 @@ from .memberships import (
     payments_for,
     stripe_commands_needing_attention,
 )
+from .reversals import Reversal, reversals_between
 from .statements import Statement, statement_for, statement_years_for
+from .tiers import TierName, tier_names
 
 __all__ = [
     "Entitlement",
+    "Reversal",
     "Statement",
+    "TierName",
     "TierOffer",
     "catalog_fingerprint",
     "entitled_member_ids",
@@ -23,8 +27,10 @@ __all__ = [
     "membership_current_for",
     "memberships_for",
     "payments_for",
+    "reversals_between",
     "statement_for",
     "statement_years_for",
     "stripe_commands_needing_attention",
+    "tier_names",
     "tier_offers",
 ]

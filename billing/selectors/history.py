@@ -86,17 +86,19 @@ def entitled_member_ids(
     held_for: timedelta = timedelta(0),
     tier_ids: Iterable[int] | None = None,
     batch: int = 2000,
+    after: int = 0,
 ) -> Iterator[list[int]]:
     """Members entitled at `at` for at least `held_for` without a break (and, if given, through
-    a membership of one of `tier_ids`), in batches of ids in ascending order. Memory stays
-    flat: candidates are read by keyset, `batch` members at a time. Without `at`: the latest
-    state of the history, its stretch measured up to now."""
+    a membership of one of `tier_ids`), in batches of ids in ascending order, starting after
+    member id `after` (to resume a fan-out). Memory stays flat: candidates are read by keyset,
+    `batch` members at a time. Without `at`: the latest state of the history, its stretch
+    measured up to now."""
     wanted = frozenset(tier_ids) if tier_ids is not None else None
     candidates = MembershipChange.objects.filter(entitled_after=True)
     if at is not None:
         candidates = candidates.filter(occurred_at__lte=at)
     candidates = candidates.order_by("user_id").values_list("user_id", flat=True).distinct()
-    last = 0
+    last = after
     while ids := list(candidates.filter(user_id__gt=last)[:batch]):
         last = ids[-1]
         chosen = [

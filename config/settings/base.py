@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "allauth",
     "allauth.account",
     "django_countries",
@@ -223,12 +224,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # CONN_HEALTH_CHECKS still replaces a connection that went bad.
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=200)
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-# Declared, so that workers, routes and `purge` agree: webhooks never wait behind bulk email.
-CELERY_TASK_QUEUES = [Queue("celery"), Queue("webhooks"), Queue("emails")]
+# Declared, so that workers, routes and `purge` agree: webhooks and receipts never wait
+# behind bulk email (vote invitations and reminders to every patron, news), which has its own.
+CELERY_TASK_QUEUES = [Queue("celery"), Queue("webhooks"), Queue("emails"), Queue("bulk")]
 CELERY_TASK_ROUTES = {
     "billing.tasks.process_webhook_event": {"queue": "webhooks"},
     "billing.tasks.drain_webhook_inbox": {"queue": "webhooks"},
     "members.tasks.send_email": {"queue": "emails"},
+    "members.tasks.send_bulk_emails": {"queue": "bulk"},
+    "support.voting.tasks.mailing_step": {"queue": "bulk"},
 }
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -283,4 +287,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.tasks.redact_webhook_payloads",
         "schedule": 3600.0,
     },
+    # Voting rounds open and close on time (within a minute), reminders go a day before the
+    # close, refunds and disputes during a round flag ballots. Idempotent.
+    "voting-rounds-tick": {"task": "support.voting.tasks.rounds_tick", "schedule": 30.0},
 }

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 LOST_TASK_AFTER = timedelta(minutes=2)
+LOST_BULK_TASK_AFTER = timedelta(minutes=30)
 STUCK_SENDING_AFTER = timedelta(minutes=15)
 
 
@@ -63,7 +64,7 @@ def email_enqueue(
     `secret` is stored with empty bodies (see `hidden.py`) unless EMAIL_REVEAL_SECRETS is on.
     """
     from members.preferences import email_allowed
-    from members.tasks import send_email
+    from members.tasks import send_bulk_emails, send_email
 
     mail_kind = kinds.get(kind)
     status = OutboundEmail.Status.PENDING
@@ -96,7 +97,11 @@ def email_enqueue(
     except IntegrityError:
         return OutboundEmail.objects.get(key=key)
     if status == OutboundEmail.Status.PENDING:
-        send_email.delay_on_commit(row.pk)
+        # Bulk mail has its own queue, so that a newsletter never delays a receipt.
+        if mail_kind.is_bulk:
+            send_bulk_emails.delay_on_commit([row.pk])
+        else:
+            send_email.delay_on_commit(row.pk)
     return row
 
 
@@ -227,19 +232,33 @@ def email_send(*, email_id: int) -> bool:
 
 
 def outbox_sweep() -> dict[str, int]:
-    """Re-queue pending rows whose send task was lost; flag rows stuck mid-send."""
-    from members.tasks import send_email
+    """Re-queue pending rows whose send task was lost; flag rows stuck mid-send.
+
+    Bulk rows are re-queued on the bulk queue, and only after LOST_BULK_TASK_AFTER: a
+    mailing to every member may rightly keep rows waiting in its queue for minutes.
+    """
+    from members.tasks import send_bulk_emails, send_email
 
     now = timezone.now()
+    bulk_kinds = [name for name, kind in kinds.all_kinds().items() if kind.is_bulk]
+    pending = OutboundEmail.objects.filter(
+        status=OutboundEmail.Status.PENDING, attempts__lt=MAX_ATTEMPTS
+    )
     lost = list(
-        OutboundEmail.objects.filter(
-            status=OutboundEmail.Status.PENDING,
-            created_at__lt=now - LOST_TASK_AFTER,
-            attempts__lt=MAX_ATTEMPTS,
-        ).values_list("pk", flat=True)[:500]
+        pending.filter(created_at__lt=now - LOST_TASK_AFTER)
+        .exclude(kind__in=bulk_kinds)
+        .values_list("pk", flat=True)[:500]
     )
     for pk in lost:
         send_email.delay(pk)
+    lost_bulk = list(
+        pending.filter(created_at__lt=now - LOST_BULK_TASK_AFTER, kind__in=bulk_kinds)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:5000]
+    )
+    for start in range(0, len(lost_bulk), 100):
+        send_bulk_emails.delay(lost_bulk[start : start + 100])
+    lost += lost_bulk
     stuck = OutboundEmail.objects.filter(
         status=OutboundEmail.Status.SENDING, claimed_at__lt=now - STUCK_SENDING_AFTER
     ).update(

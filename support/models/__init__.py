@@ -1,6 +1,14 @@
 """support's models, one module per part: voting (rounds, topics, ballots, ...) and the
 supporter reports."""
 
-from .voting import Round, Topic
+from .voting import Ballot, Mailing, Round, RoundResult, Topic, TopicArticle, TopicSupport
 
-__all__ = ["Round", "Topic"]
+__all__ = [
+    "Ballot",
+    "Mailing",
+    "Round",
+    "RoundResult",
+    "Topic",
+    "TopicArticle",
+    "TopicSupport",
+]

@@ -40,7 +40,7 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Comp
             # Its own database and Redis database: never the dev or test data, nor `make bench`'s.
             "--database", "patronage_bench_quick", "--redis-db", "14",
         ],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=480, check=False,
     )  # fmt: skip
     assert output.exists(), f"no report written:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     return proc, output.read_text()
@@ -86,3 +86,23 @@ def test_every_event_is_in_the_inbox_once_and_the_worker_processed_them_all(
     ):
         assert f"- [x] {check}" in report, report
     assert re.search(r"drain: .* processed \d+ queued events in [\d.]+ s", report), report
+
+
+def test_the_voting_jobs_run_and_agree_with_their_checks(
+    quick_run: tuple[subprocess.CompletedProcess, str],
+) -> None:
+    _proc, report = quick_run
+    assert "## Background work" in report
+    for check in (
+        "one invitation per eligible patron, all sent",
+        "one message file per patron",
+        "approval: our count and raw SQL agree",
+        "ranked: our count and raw SQL agree",
+    ):
+        assert f"- [x] {check}" in report, report
+    invitations = (
+        r"\| Vote invitations .* \| 2,000 emails in [\d.]+ s "
+        r"\([\d.]+ ms worker CPU each\); worker peak \d+ MiB"
+    )
+    assert re.search(invitations, report), report
+    assert re.search(r"\| Tally of a round's ballots .* \| \*\*\d+%\*\* \|", report)

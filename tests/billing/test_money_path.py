@@ -312,6 +312,9 @@ def test_second_subscription_from_another_tab_is_cancelled_and_refunded(
     second = start_checkout(client, tier="insider")
     stripe_stand_in.pay_checkout_session(first.stripe_session_id)  # type: ignore[attr-defined]
     drain(stripe_stand_in)
+    # Stripe's times are whole seconds: two payments within one second would start at the
+    # same time, and "the older one" would be decided by the ids' order. One tab paid later.
+    stripe_stand_in.advance(seconds=2)  # type: ignore[attr-defined]
     stripe_stand_in.pay_checkout_session(second.stripe_session_id)  # type: ignore[attr-defined]
     drain(stripe_stand_in)
 

@@ -18,7 +18,7 @@ from fakestripe.cli import add_server_options, settings_from
 
 from .compose import ROOT, MissingVariable, compose, compose_raw, dockerignored
 
-APP_SERVICES = ("web", "worker", "beat")
+APP_SERVICES = ("web", "worker", "bulk-worker", "beat")
 SECRETS = ("DJANGO_SECRET_KEY", "POSTGRES_PASSWORD", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
 # What an operator puts in .env for the demo: the secrets, nothing else.
 DEMO_ENV = {
@@ -85,10 +85,14 @@ def published(service: dict) -> dict[int, int]:
 
 def test_services_form_the_production_shape(stack: dict) -> None:
     services = stack["services"]
-    assert set(services) == {"web", "worker", "beat", "postgres", "redis", "mail", "stripe"}
+    assert set(services) == {
+        "web", "worker", "bulk-worker", "beat", "postgres", "redis", "mail", "stripe",
+    }  # fmt: skip
     assert "gunicorn config.wsgi --bind 0.0.0.0:8000" in services["web"]["command"]
     assert services["worker"]["command"].startswith("celery -A config worker")
-    assert "-Q celery,webhooks,emails" in services["worker"]["command"]
+    assert "-Q celery,webhooks,emails " in services["worker"]["command"]
+    # Bulk mail on a worker of its own: webhooks and receipts never wait behind a mailing.
+    assert "-Q bulk " in services["bulk-worker"]["command"]
     assert services["beat"]["command"].startswith("celery -A config beat")
     assert services["mail"]["image"].startswith("axllent/mailpit:v")  # pinned, not latest
 
@@ -172,7 +176,7 @@ def test_ports_the_browser_uses_are_published(stack: dict, loaded: dict[str, dic
     fake = stand_in(stack)
     public = urlsplit(fake.public_url)  # type: ignore[attr-defined]
     assert published(services["stripe"]) == {fake.port: public.port}  # type: ignore[attr-defined]
-    for internal in ("postgres", "redis", "worker", "beat"):
+    for internal in ("postgres", "redis", "worker", "bulk-worker", "beat"):
         assert published(services[internal]) == {}, f"{internal} is reachable from outside"
 
 
@@ -212,8 +216,9 @@ def test_healthchecks_probe_readiness_and_the_worker_itself() -> None:
     services = compose_raw()["services"]  # before interpolation: `$$` reaches the shell as `$`
     web = " ".join(services["web"]["healthcheck"]["test"])
     assert "http://127.0.0.1:8000/readyz" in web
-    worker = " ".join(services["worker"]["healthcheck"]["test"])
-    assert "celery -A config inspect ping --destination celery@$$HOSTNAME" in worker
+    for name in ("worker", "bulk-worker"):
+        worker = " ".join(services[name]["healthcheck"]["test"])
+        assert "celery -A config inspect ping --destination celery@$$HOSTNAME" in worker
 
 
 @pytest.mark.parametrize(

@@ -74,6 +74,13 @@ def test_make_run_serves_the_demo_and_ctrl_c_stops_everything(fresh_var: Path) -
         assert "Pay €5 a month" in page
         status, _ = get(f"http://127.0.0.1:{stripe_port}/_control/health")
         assert status == 200
+        # The voting demo: an open round with ballots, a closed one with its results.
+        status, page = get(f"{site}/vote/")
+        assert status == 200
+        assert "What should we investigate next?" in page
+        status, page = get(f"{site}/vote/autumn-vote/results/")
+        assert status == 200
+        assert "<svg" in page
         text = log.read_text()
         assert re.search(r"Site\s+http://127\.0\.0\.1:\d+/", text)
         assert "staff@example.org" in text

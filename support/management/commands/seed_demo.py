@@ -1,4 +1,5 @@
-"""Demo data for `make run`: accounts and roles, tiers (also in Stripe), an open round.
+"""Demo data for `make run`: accounts and roles, tiers (also in Stripe), and voting: a closed
+round with published results and an open round with ballots.
 
 Idempotent: run it any number of times. It lives in `support`, the top app, because it
 calls every app's own seeding function.
@@ -8,7 +9,7 @@ from django.core.management.base import BaseCommand
 
 from billing.demo import seed_and_sync_tiers
 from members.demo import DEMO_PASSWORD, seed_members
-from support.demo import seed_round
+from support.demo import seed_voting
 
 
 class Command(BaseCommand):
@@ -22,5 +23,8 @@ class Command(BaseCommand):
             f"tiers: pushed to Stripe ({report.prices_created} prices created, "
             f"{report.unchanged} unchanged)"
         )
-        rnd = seed_round()
-        self.stdout.write(f"round: {rnd.title} ({rnd.topics.count()} topics, open)")
+        closed, open_round = seed_voting()
+        self.stdout.write(
+            f"votes: {open_round.title} (open, {open_round.ballots.count()} ballots); "
+            f"{closed.title} (results published, {closed.ballots.count()} ballots)"
+        )
