@@ -17,7 +17,7 @@ def price(amount: int, currency: str, interval: str | None = None) -> str:
 
 @register.filter
 def signed_money(amount: int | None, currency: str) -> str:
-    """A credit (negative) with a minus sign in front, as in `−€2.86`."""
+    """A credit (negative) with a minus sign in front, as in `-€2.86` (a real minus sign)."""
     if amount is None:
         return ""
     sign = "\N{MINUS SIGN}" if int(amount) < 0 else ""
