@@ -189,7 +189,7 @@ def cancel(request: HttpRequest, membership_id: int) -> HttpResponse:
     membership = _membership(request, membership_id)
     if not actions_for(membership=membership).cancel:
         return _back(request, SelfServiceRefused(_("Your support is already set to end.")))
-    form = CancelForm(request.POST or None)
+    form = CancelForm(request.POST if request.method == "POST" else None)
     scheduled = scheduled_change_for(membership=membership)
     if request.method == "GET" or not form.is_valid():
         status = 400 if request.method == "POST" else 200
@@ -238,7 +238,7 @@ def pause(request: HttpRequest, membership_id: int) -> HttpResponse:
     membership = _membership(request, membership_id)
     if not actions_for(membership=membership).pause:
         return _back(request, SelfServiceRefused(_("Your payments cannot be paused just now.")))
-    form = PauseForm(request.POST or None)
+    form = PauseForm(request.POST if request.method == "POST" else None)
     if request.method == "GET" or not form.is_valid():
         status = 400 if request.method == "POST" else 200
         return _page(request, "pause.html", membership, status, form=form)
