@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from billing.models import Membership, Tier
 from billing.money import format_amount, format_price, parse_major
@@ -102,9 +102,9 @@ class CancelForm(forms.Form):
 
 def _until(months: int) -> str:
     date = formats.date_format(timezone.localtime(pause_resumes_at(months=months)), "j F Y")
-    if months == 1:
-        return _("1 month, until %(date)s") % {"date": date}
-    return _("%(months)s months, until %(date)s") % {"months": months, "date": date}
+    return ngettext(
+        "%(months)s month, until %(date)s", "%(months)s months, until %(date)s", months
+    ) % {"months": months, "date": date}
 
 
 class PauseForm(forms.Form):

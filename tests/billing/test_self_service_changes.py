@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from billing import gateway
@@ -233,3 +234,21 @@ def test_choices_the_catalog_does_not_allow_are_refused_with_a_reason(
     assert response.status_code == 302
     assert "/change/review/?tier=insider&interval=month" in response["Location"]
     assert Membership.objects.get().amount == 500
+
+
+def test_the_pages_speak_ukrainian_and_their_radios_are_not_marked_as_another_language(
+    stripe_stand_in: object,
+) -> None:
+    client, _member, _session = become_patron(stripe_stand_in)
+    membership = Membership.objects.get()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "uk"
+    form = client.get(f"/account/support/{membership.pk}/change/").content.decode()
+    assert "Змінити мою підтримку" in form
+    # A radio's label carries `lang` only on the language choice (a tier is not a language).
+    assert not re.search(r'<label for="change-tier_\d"[^>]* lang=', form)
+    page = review(client, membership, tier="insider", interval="month")
+    assert re.search(r"Сплатити €[0-9.]+ зараз і перейти на Insider", page)  # noqa: RUF001
+    pause = client.get(f"/account/support/{membership.pk}/pause/").content.decode()
+    assert "2 місяці, до " in pause
+    cancel = client.get(f"/account/support/{membership.pk}/cancel/").content.decode()
+    assert "Це забагато коштує" in cancel

@@ -106,7 +106,8 @@ def test_a_pause_voids_renewals_reminds_once_and_stripe_resumes_it(
     membership = Membership.objects.get()
     url = f"/account/support/{membership.pk}/pause/"
     form = client.get(url).content.decode()
-    assert "1 month, until" in form and "3 months, until" in form
+    assert "1 month, until" in form
+    assert "3 months, until" in form
     assert client.post(url, {"months": "5"}).status_code == 400
     done = client.post(url, {"months": "1"}, follow=True).content.decode()
     membership.refresh_from_db()
@@ -138,9 +139,7 @@ def test_a_pause_voids_renewals_reminds_once_and_stripe_resumes_it(
         None,
         "active",
     )
-    assert list(Payment.objects.values_list("billing_reason", flat=True)) == [
-        "subscription_create"
-    ]
+    assert list(Payment.objects.values_list("billing_reason", flat=True)) == ["subscription_create"]
     kinds = [k for k, *_rest in _history(membership)]
     assert kinds == ["started", "paused", "resumed"]
     assert entitlement_for(user_id=member.pk).entitled
