@@ -18,12 +18,14 @@ class BillingConfig(AppConfig):
         )
         from .receipts import register_kinds
         from .reminders import register_kind as register_reminder_kind
+        from .self_service.pausing import register_kind as register_pause_kind
         from .statements import register_kind as register_statement_kind
 
         register_kinds()
         register_statement_kind()
         register_reminder_kind()
         register_gift_kinds()
+        register_pause_kind()
         # Finance manages tiers and money (refunds through the admin); staff may look.
         roles.register_role_permissions(
             "finance",

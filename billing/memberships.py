@@ -39,6 +39,7 @@ from .customers import customer_resolve
 from .history import history_record_event
 from .locks import lock_member, lock_subscription
 from .models import Membership, StripeCommand
+from .schedules import scheduled_change_copy
 from .stripe_values import from_unix, object_id
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,8 @@ def membership_sync(
         membership.synced_at = now
         to_end = _keep_one_charging(user=user, membership=membership)
         membership.save()
+        # A change the member set for the renewal (a subscription schedule), or none.
+        scheduled_change_copy(membership=membership, sub=sub)
         for target in to_end:
             _record_end(target, sub=sub)
         if event is not None:

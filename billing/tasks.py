@@ -7,6 +7,7 @@ from .gateway.errors import GatewayUnavailable
 from .gifts import gifts_deliver, gifts_remind_ending
 from .grants import grants_expire
 from .reconciliation import reconcile
+from .self_service.pausing import pause_endings_remind
 from .statements import statements_send_due
 from .webhooks.processing import inbox_process, inbox_sweep
 from .webhooks.queueing import inbox_drain
@@ -68,3 +69,8 @@ def deliver_gifts() -> int:
 @shared_task
 def remind_gift_endings() -> int:
     return gifts_remind_ending()
+
+
+@shared_task
+def remind_pause_endings() -> int:
+    return pause_endings_remind()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, card, gifts, reconciliation, support, thanks
+from .views import account, card, gifts, manage, reconciliation, support, thanks
 from .webhooks.views import stripe_webhook
 
 app_name = "billing"
@@ -17,6 +17,26 @@ urlpatterns = [
         account.statement_download,
         name="statement",
     ),
+    # Self-service on one's own membership (billing.views.manage).
+    path("account/support/<int:membership_id>/change/", manage.change, name="change"),
+    path(
+        "account/support/<int:membership_id>/change/review/",
+        manage.change_review,
+        name="change_review",
+    ),
+    path(
+        "account/support/<int:membership_id>/change/confirm/",
+        manage.change_confirm,
+        name="change_confirm",
+    ),
+    path(
+        "account/support/<int:membership_id>/change/undo/", manage.change_undo, name="change_undo"
+    ),
+    path("account/support/<int:membership_id>/cancel/", manage.cancel, name="cancel"),
+    path("account/support/<int:membership_id>/keep/", manage.keep, name="keep"),
+    path("account/support/<int:membership_id>/pause/", manage.pause, name="pause"),
+    path("account/support/<int:membership_id>/resume/", manage.unpause, name="unpause"),
+    path("account/support/<int:membership_id>/card/", manage.card, name="card"),
     path("support/gift/", gifts.gift, name="gift"),
     path("gift/<str:token>/", gifts.gift_claim_page, name="gift_claim"),
     path("support/card/done/", card.card_update_done, name="card_update_done"),

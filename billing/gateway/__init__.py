@@ -214,6 +214,44 @@ def subscription_cancel(*, subscription_id: str, comment: str = "") -> dict[str,
     return _call(client().v1.subscriptions.cancel, subscription_id, params)
 
 
+def subscription_update(
+    *, subscription_id: str, params: dict[str, Any], idempotency_key: str | None = None
+) -> dict[str, Any]:
+    """Change a subscription (its items, `cancel_at_period_end`, `pause_collection`...). A key,
+    when given, makes a repeated request (a double click) Stripe's first answer again."""
+    return _call(
+        client().v1.subscriptions.update, subscription_id, params, _options(idempotency_key)
+    )
+
+
+def subscription_schedule_create(*, subscription_id: str, idempotency_key: str) -> dict[str, Any]:
+    """A schedule that takes over the subscription as it is (one phase: the current period)."""
+    return _call(
+        client().v1.subscription_schedules.create,
+        {"from_subscription": subscription_id},
+        _options(idempotency_key),
+    )
+
+
+def subscription_schedule_retrieve(*, schedule_id: str) -> dict[str, Any]:
+    return _call(client().v1.subscription_schedules.retrieve, schedule_id)
+
+
+def subscription_schedule_update(*, schedule_id: str, params: dict[str, Any]) -> dict[str, Any]:
+    return _call(client().v1.subscription_schedules.update, schedule_id, params)
+
+
+def subscription_schedule_release(*, schedule_id: str) -> dict[str, Any]:
+    """Let the subscription go on by itself as it is now; the schedule's later phases are
+    dropped."""
+    return _call(client().v1.subscription_schedules.release, schedule_id)
+
+
+def invoice_preview(*, params: dict[str, Any]) -> dict[str, Any]:
+    """`Invoice.create_preview`: the invoice a change would make, computed, never stored."""
+    return _call(client().v1.invoices.create_preview, params)
+
+
 def invoice_retrieve(*, invoice_id: str) -> dict[str, Any]:
     return _call(client().v1.invoices.retrieve, invoice_id, {"expand": ["payments"]})
 

@@ -1,4 +1,5 @@
 from .catalog import Currency, Interval, Tier, TierPrice
+from .changes import ScheduledChange
 from .checkout import CheckoutSession
 from .commands import StripeCommand
 from .gifts import Gift
@@ -20,6 +21,7 @@ __all__ = [
     "Payment",
     "ReconciliationRun",
     "Refund",
+    "ScheduledChange",
     "StripeCommand",
     "Tier",
     "TierPrice",

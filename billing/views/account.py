@@ -24,6 +24,7 @@ from billing.selectors import (
     statement_for,
     statement_years_for,
 )
+from billing.selectors.self_service import actions_for, scheduled_change_for
 from billing.statement_pdf import statement_pdf
 
 log = logging.getLogger(__name__)
@@ -33,8 +34,13 @@ log = logging.getLogger(__name__)
 @require_GET
 def my_support(request: HttpRequest) -> HttpResponse:
     user = request.user
+    membership = membership_current_for(user=user)  # type: ignore[arg-type]
     context = {
-        "membership": membership_current_for(user=user),  # type: ignore[arg-type]
+        "membership": membership,
+        # What the member may do with it here (billing.views.manage), and a change set for
+        # the renewal.
+        "actions": actions_for(membership=membership) if membership else None,
+        "scheduled": scheduled_change_for(membership=membership) if membership else None,
         "memberships": memberships_for(user=user),  # type: ignore[arg-type]
         "payments": payments_for(user=user),  # type: ignore[arg-type]
         "has_customer": BillingCustomer.objects.filter(user=user).exists(),

@@ -43,6 +43,18 @@ def on_subscription_changed(event: Event) -> None:
     )
 
 
+def on_schedule_changed(event: Event) -> None:
+    # A schedule's phases changed, or it let go of its subscription: the membership's
+    # scheduled change is copied again with it (billing.schedules). No history here: a
+    # change of plan is written from the subscription's own event when it happens.
+    obj = event["data"]["object"]
+    subscription_id = object_id(obj.get("subscription")) or object_id(
+        obj.get("released_subscription")
+    )
+    if subscription_id:
+        membership_sync(subscription_id=subscription_id)
+
+
 def on_invoice_paid(event: Event) -> None:
     obj = event["data"]["object"]
     payment_record_from_invoice(invoice_id=obj["id"])
@@ -98,6 +110,11 @@ HANDLERS: dict[str, Handler] = {
     "customer.subscription.deleted": on_subscription_changed,
     "customer.subscription.paused": on_subscription_changed,
     "customer.subscription.resumed": on_subscription_changed,
+    "subscription_schedule.created": on_schedule_changed,
+    "subscription_schedule.updated": on_schedule_changed,
+    "subscription_schedule.released": on_schedule_changed,
+    "subscription_schedule.canceled": on_schedule_changed,
+    "subscription_schedule.completed": on_schedule_changed,
     "invoice.paid": on_invoice_paid,
     "invoice.payment_succeeded": on_invoice_paid,
     "invoice.payment_failed": on_invoice_payment_failed,

@@ -270,6 +270,11 @@ CELERY_BEAT_SCHEDULE = {
     "expire-grants": {"task": "billing.tasks.expire_grants", "schedule": 600.0},
     # Gifts dated today go out in the morning (and any a stopped worker missed, next run).
     "deliver-gifts": {"task": "billing.tasks.deliver_gifts", "schedule": crontab(minute=0)},
+    # Three days before Stripe resumes a paused membership (hourly: on time to the hour).
+    "remind-pause-endings": {
+        "task": "billing.tasks.remind_pause_endings",
+        "schedule": crontab(minute=20),
+    },
     "remind-gift-endings": {
         "task": "billing.tasks.remind_gift_endings",
         "schedule": crontab(hour=9, minute=0),

@@ -88,7 +88,7 @@ def test_sign_up_pay_on_the_hosted_page_and_become_a_patron(
     assert download.value.suggested_filename == f"receipt-{payment.pk}.pdf"
 
     # Cancel in Stripe's billing portal; the webhook tells the site; My support says so.
-    page.get_by_role("button", name="Update card, change or cancel").click()  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Payment details and invoices").click()  # type: ignore[attr-defined]
     page.wait_for_url(re.compile(re.escape(stripe_stand_in.base_url)))  # type: ignore[attr-defined]
     screenshot(page, "billing-portal")
     page.get_by_role("button", name="Cancel at end of period").click()  # type: ignore[attr-defined]
