@@ -41,6 +41,8 @@ class BillingConfig(AppConfig):
         roles.register_role_permissions(
             "staff", {"billing.view_membership", "billing.view_payment", "billing.view_tier"}
         )
+        # Editors see which stories bring patrons (/staff/articles/), as finance does.
+        roles.register_role_permissions("editor", {"billing.view_checkoutsession"})
         navigation.register_account_nav_item(
             url_name="billing:my_support", label=_("My support"), order=15
         )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, card, reconciliation, support, thanks
+from .views import account, attribution, card, embed, reconciliation, support, thanks
 from .webhooks.views import stripe_webhook
 
 app_name = "billing"
@@ -19,6 +19,8 @@ urlpatterns = [
     ),
     path("support/card/done/", card.card_update_done, name="card_update_done"),
     path("support/card/<str:token>/", card.card_update, name="card_update"),
+    path("embed/support/", embed.support_widget, name="support_widget"),
+    path("staff/articles/", attribution.articles, name="staff_articles"),
     path("stripe/webhook/", stripe_webhook, name="stripe_webhook"),
     path(
         "staff/reconciliation/",
