@@ -87,7 +87,7 @@ test-in-stack:
 # The site and a bare Django baseline under gunicorn on the same embedded (or given)
 # PostgreSQL and Redis, loaded by wrk; writes bench/results.md. A few minutes; see bench/.
 .PHONY: bench
-bench: venv wrk
+bench: venv wrk browser
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 .PHONY: clean

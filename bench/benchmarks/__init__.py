@@ -2,6 +2,7 @@
 
 from .base import Benchmark
 from .support_page import SupportPage
+from .support_widget import SupportWidget
 from .webhook_ingest import WebhookIngest
 
-ALL: list[type[Benchmark]] = [SupportPage, WebhookIngest]
+ALL: list[type[Benchmark]] = [SupportPage, SupportWidget, WebhookIngest]

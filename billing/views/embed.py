@@ -14,6 +14,9 @@ minutes, and framable only by the newsroom's article sites (`NEWSROOM_ARTICLE_OR
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -25,7 +28,7 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
-from billing.selectors import tier_offers
+from billing.selectors import catalog_fingerprint, tier_offers
 from members.origins import article_origins, article_url_clean
 
 # A reader's region, from their browser's languages, when the article does not name one.
@@ -57,6 +60,19 @@ def frame_policy() -> str:
     )
 
 
+# Every article view asks for this page, and it is the same for every reader of an article:
+# rendered pages are kept in this process (least recently used go first), under the
+# catalog's fingerprint, so a change to any tier or price renders afresh.
+MAX_KEPT = 512
+_kept: OrderedDict[tuple[str, str, str, str], bytes] = OrderedDict()
+_lock = threading.Lock()
+
+
+def forget_frames() -> None:
+    with _lock:
+        _kept.clear()
+
+
 @xframe_options_exempt  # framing is governed by the CSP's frame-ancestors instead
 @require_GET
 def support_widget(request: HttpRequest) -> HttpResponse:
@@ -65,6 +81,28 @@ def support_widget(request: HttpRequest) -> HttpResponse:
         language = translation.get_language() or settings.LANGUAGE_CODE
     currency = reader_currency(request)
     source_url = article_url_clean(request.GET.get("source_url", ""))
+    key = (catalog_fingerprint(), language, currency, source_url)
+    with _lock:
+        body = _kept.get(key)
+        if body is not None:
+            _kept.move_to_end(key)
+    if body is None:
+        body = _render(request, language=language, currency=currency, source_url=source_url)
+        with _lock:
+            if _kept and next(iter(_kept))[0] != key[0]:
+                _kept.clear()  # the catalog changed: every kept page is stale
+            _kept[key] = body
+            while len(_kept) > MAX_KEPT:
+                _kept.popitem(last=False)
+    response = HttpResponse(body)
+    response["Content-Security-Policy"] = frame_policy()
+    response["Referrer-Policy"] = "strict-origin"
+    patch_cache_control(response, public=True, max_age=CACHE_SECONDS)
+    patch_vary_headers(response, ("Accept-Language",))
+    return response
+
+
+def _render(request: HttpRequest, *, language: str, currency: str, source_url: str) -> bytes:
     with translation.override(language):
         offers = [o for o in tier_offers(currency=currency, interval="month") if o.price]
 
@@ -98,8 +136,4 @@ def support_widget(request: HttpRequest) -> HttpResponse:
                 "language": language,
             },
         )
-    response["Content-Security-Policy"] = frame_policy()
-    response["Referrer-Policy"] = "strict-origin"
-    patch_cache_control(response, public=True, max_age=CACHE_SECONDS)
-    patch_vary_headers(response, ("Accept-Language",))
-    return response
+    return response.content

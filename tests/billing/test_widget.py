@@ -10,8 +10,9 @@ from django.test import Client
 from django.utils import timezone
 
 from billing import gateway
-from billing.models import CheckoutSession
+from billing.models import CheckoutSession, TierPrice
 from billing.selectors import patrons_by_article
+from billing.views.embed import forget_frames
 from tests.billing.factories import TierFactory, TierPriceFactory
 from tests.billing.money_path import drain, start_checkout
 from tests.billing.patrons import end_patronage, make_patron
@@ -23,6 +24,7 @@ WIDGET = "/embed/support/"
 
 @pytest.fixture
 def tiers() -> None:
+    forget_frames()
     reader = TierFactory(name="Reader", slug="reader", position=0)
     TierPriceFactory(tier=reader, currency="eur", amount=500)
     TierPriceFactory(tier=reader, currency="usd", amount=600)
@@ -68,6 +70,15 @@ def test_tiers_in_the_readers_language_and_currency(tiers: None) -> None:
     uk = Client().get(WIDGET, {"lang": "uk"}).content.decode()
     assert '<html lang="uk">' in uk
     assert "Приєднатися як Reader: €5 на місяць" in uk
+
+
+@pytest.mark.django_db
+def test_a_kept_frame_never_outlives_a_price_change(tiers: None) -> None:
+    query = {"source_url": ARTICLE, "currency": "eur"}
+    assert "Join as Reader: €5 a month" in Client().get(WIDGET, query).content.decode()
+    assert "Join as Reader: €5 a month" in Client().get(WIDGET, query).content.decode()
+    TierPrice.objects.filter(currency="eur", interval="month").update(amount=700)
+    assert "Join as Reader: €7 a month" in Client().get(WIDGET, query).content.decode()
 
 
 @pytest.mark.django_db
