@@ -47,6 +47,18 @@ wrk:
 	@command -v wrk >/dev/null || { echo "Installing Debian's wrk for the benchmarks"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
 
+# axe-core (the accessibility checks in tests/a11y) from the npm registry, exactly as pinned
+# in tests/a11y/package-lock.json; node and npm from Debian when missing.
+A11Y := tests/a11y
+$(A11Y)/node_modules/.installed: $(A11Y)/package.json $(A11Y)/package-lock.json
+	@command -v npm >/dev/null || { echo "Installing Debian's npm for the accessibility tests"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm >/dev/null; }
+	cd $(A11Y) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.PHONY: a11y
+a11y: $(A11Y)/node_modules/.installed
+
 .PHONY: run
 run: venv
 	$(DEVSTACK) run
@@ -62,7 +74,7 @@ fmt: venv
 	$(BIN)/ruff check --fix .
 
 .PHONY: test
-test: venv browser wrk lint
+test: venv browser wrk a11y lint
 	$(DEPLOY_ENV) $(BIN)/python manage.py check --deploy --fail-level WARNING
 	$(DEVSTACK) exec -- $(MAKE) --no-print-directory test-in-stack
 
@@ -75,7 +87,7 @@ test-in-stack:
 # The site and a bare Django baseline under gunicorn on the same embedded (or given)
 # PostgreSQL and Redis, loaded by wrk; writes bench/results.md. A few minutes; see bench/.
 .PHONY: bench
-bench: venv wrk
+bench: venv wrk browser
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 .PHONY: clean

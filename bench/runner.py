@@ -30,6 +30,7 @@ from bench.benchmarks import ALL
 from bench.benchmarks.base import Benchmark, Check, Context, JobBenchmark, Measured, RoundInput
 from bench.load import LoadResult, LoadSpec, run_wrk, wrk_path
 from bench.machine import cores
+from bench.page_weight import article_origin
 from bench.profiling import Profiler
 from bench.servers import ROOT, ServerError, Service, celery_worker, gunicorn, wait_http, wait_log
 from scripts.devstack import free_port, services
@@ -127,6 +128,8 @@ def _site_env(base: dict[str, str], *, database_url: str, redis_url: str, workdi
         EMAIL_FILE_PATH=str(workdir / "mail"),
         BENCH_STATIC_ROOT=str(workdir / "static"),
         VAR_DIR=str(workdir / "var"),
+        # The article site the widget benchmark loads in chromium (bench/page_weight.py).
+        NEWSROOM_ARTICLE_ORIGINS=article_origin(),
         PYTHONUNBUFFERED="1",
     )
     return env

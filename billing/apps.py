@@ -8,7 +8,10 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         from members import navigation, privacy, roles
+        from members.api import registry as members_api
 
+        from .api import SCHEMA as PATRON_SCHEMA
+        from .api import patron_section
         from .gifts import register_kinds as register_gift_kinds
         from .privacy import (
             anonymise_billing,
@@ -45,10 +48,14 @@ class BillingConfig(AppConfig):
         roles.register_role_permissions(
             "staff", {"billing.view_membership", "billing.view_payment", "billing.view_tier"}
         )
+        # Editors see which stories bring patrons (/staff/articles/), as finance does.
+        roles.register_role_permissions("editor", {"billing.view_checkoutsession"})
         navigation.register_account_nav_item(
             url_name="billing:my_support", label=_("My support"), order=15
         )
         navigation.register_member_detail_section("billing/staff/member_section.html")
+        # "Is this reader an entitled patron, of which tier": the members API's `patron`.
+        members_api.register_section("patron", patron_section, schema=PATRON_SCHEMA)
         privacy.register_exporter("billing", export_billing)
         privacy.register_eraser("billing.cancel_subscriptions", cancel_subscriptions)
         # After the cancels (registration order), so nothing at Stripe charges a blank Customer.

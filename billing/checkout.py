@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.models import User
+from members.origins import article_url_clean
 
 from . import gateway
 from .customers import customer_for_user, customer_resolve
@@ -108,7 +109,7 @@ def _idempotency_key(*, who: str, choice: Choice, amount: int) -> str:
 
 
 def checkout_start(
-    *, user: User | None, choice: Choice, anonymous_key: str = ""
+    *, user: User | None, choice: Choice, anonymous_key: str = "", source_url: str = ""
 ) -> CheckoutSession:
     """Create (or, for a repeat within a few minutes, reuse) a Checkout Session.
 
@@ -117,7 +118,11 @@ def checkout_start(
     membership blocks a new checkout (in good standing) cannot start a second one here (they
     manage the one they have); a lapsed member (payment overdue, unpaid) may pay again.
     `anonymous_key` (the browser session key) tells two anonymous readers apart.
+    `source_url`, the article that brought the reader, goes into the metadata and onto our
+    row when it is one of the newsroom's article addresses (`members.origins`); anything
+    else is dropped, never a reason to refuse a payment.
     """
+    source_url = article_url_clean(source_url)
     price, amount = _price_for(choice)
     if (
         user is not None
@@ -141,7 +146,9 @@ def checkout_start(
             + hashlib.sha256(f"{key}|{existing.stripe_session_id}".encode()).hexdigest()[:48]
         )
         reference = uuid.uuid5(REFERENCE_NAMESPACE, key)
-    params = _session_params(user=user, choice=choice, price=price, amount=amount)
+    params = _session_params(
+        user=user, choice=choice, price=price, amount=amount, source_url=source_url
+    )
     params["client_reference_id"] = str(reference)
     params["metadata"]["reference"] = str(reference)
     session = gateway.checkout_session_create(params=params, idempotency_key=key)
@@ -159,6 +166,7 @@ def checkout_start(
                     "interval": choice.interval if choice.recurring else "",
                     "amount": amount,
                     "url": session["url"],
+                    "source_url": source_url,
                 },
             )
     except IntegrityError:
@@ -167,7 +175,12 @@ def checkout_start(
 
 
 def _session_params(
-    *, user: User | None, choice: Choice, price: TierPrice | None, amount: int
+    *,
+    user: User | None,
+    choice: Choice,
+    price: TierPrice | None,
+    amount: int,
+    source_url: str = "",
 ) -> dict[str, Any]:
     site = settings.SITE_URL
     # Stripe reads an empty metadata value as "unset this key", so absent keys are left out.
@@ -176,6 +189,8 @@ def _session_params(
         metadata["tier"] = choice.tier.slug
     if user is not None:
         metadata["user_id"] = str(user.pk)
+    if source_url:
+        metadata["source_url"] = source_url
     if price is not None:
         line: dict[str, Any] = {"price": price.stripe_price_id, "quantity": 1}
     else:

@@ -6,6 +6,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from members.origins import article_url_clean
+
 from .checkout import ONE_TIME, Choice
 from .models import Tier
 from .money import parse_major
@@ -23,6 +25,8 @@ class CheckoutForm(forms.Form):
         max_length=20,
         help_text=_("Whole or with cents, like 5 or 7.50."),
     )
+    # The article that brought the reader (from the widget); attribution only, never an error.
+    source_url = forms.CharField(required=False, max_length=2000)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -36,6 +40,9 @@ class CheckoutForm(forms.Form):
         if tier is None:
             raise forms.ValidationError(_("Choose one of the tiers on this page."))
         return tier
+
+    def clean_source_url(self) -> str:
+        return article_url_clean(self.cleaned_data.get("source_url", ""))
 
     def clean_amount(self) -> int | None:
         raw = self.cleaned_data.get("amount", "")

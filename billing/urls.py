@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, card, gifts, manage, reconciliation, support, thanks
+from .views import account, attribution, card, embed, gifts, manage, reconciliation, support, thanks
 from .webhooks.views import stripe_webhook
 
 app_name = "billing"
@@ -41,6 +41,8 @@ urlpatterns = [
     path("gift/<str:token>/", gifts.gift_claim_page, name="gift_claim"),
     path("support/card/done/", card.card_update_done, name="card_update_done"),
     path("support/card/<str:token>/", card.card_update, name="card_update"),
+    path("embed/support/", embed.support_widget, name="support_widget"),
+    path("staff/articles/", attribution.articles, name="staff_articles"),
     path("stripe/webhook/", stripe_webhook, name="stripe_webhook"),
     path(
         "staff/reconciliation/",

@@ -26,3 +26,11 @@ class MembersConfig(AppConfig):
             kinds.MailKind(name="news", template_dir="members/email/news", preference="email_news")
         )
         register_members_own_items()
+        # Logging out (any way Django logs out: allauth, the admin) revokes the members-API
+        # tokens that browser session issued. Django's own signal is the one hook every
+        # logout path passes through; the receiver only calls the service.
+        from django.contrib.auth.signals import user_logged_out
+
+        from .api.hooks import revoke_tokens_on_logout
+
+        user_logged_out.connect(revoke_tokens_on_logout, dispatch_uid="members.api.logout")

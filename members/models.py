@@ -145,3 +145,34 @@ class OutboundEmail(models.Model):
     def is_hidden(self) -> bool:
         """Its bodies were never stored: it carried a credential (members/mail/hidden.py)."""
         return bool((self.context or {}).get("hidden"))
+
+
+class ApiToken(models.Model):
+    """A reader's token for the newsroom's CMS (the members API), issued after sign-in.
+
+    The reader's browser gets `pat_<key_id>.<secret>` once; we keep only the secret's SHA-256,
+    so a copy of the database lets nobody in. A token stops working when it expires, when it
+    is revoked (by the member on "Connected sites", or by logging out of the browser session
+    it was issued in), and when the member's password changes or the account is deleted (it
+    is bound to the session auth hash of the password it was issued under).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key_id = models.CharField(max_length=24, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    password_hash = models.CharField(max_length=128)  # user.get_session_auth_hash() at issue
+    session_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    origin = models.CharField(_("site"), max_length=200)
+    created_at = models.DateTimeField(_("issued"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API token")
+        indexes = [models.Index(fields=["user", "revoked_at"], name="members_token_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key_id} ({self.user_id})"

@@ -52,4 +52,5 @@ def register_members_own_items() -> None:
     )
     register_account_nav_item(url_name="account_change_password", label=_("Password"), order=30)
     register_account_nav_item(url_name="account_email", label=_("Email addresses"), order=40)
+    register_account_nav_item(url_name="members:connections", label=_("Connected sites"), order=45)
     register_account_nav_item(url_name="members:privacy", label=_("Your data"), order=50)

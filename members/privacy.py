@@ -30,7 +30,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Language, OutboundEmail, User
+from members.models import ApiToken, Language, OutboundEmail, User
 from members.preferences import PREFERENCES
 
 log = logging.getLogger(__name__)
@@ -131,6 +131,8 @@ def _anonymise_member(user: User) -> None:
         *EmailAddress.objects.filter(user=user).values_list("email", flat=True),
     }
     EmailAddress.objects.filter(user=user).delete()
+    # Members-API tokens die with the password anyway; their rows (sites, dates) go too.
+    ApiToken.objects.filter(user=user).delete()
     # The ledger rows stay (a receipt row is the record that a receipt went out, keyed by the
     # invoice), but what they said, and to which address, goes.
     emails = OutboundEmail.objects.filter(Q(user=user) | Q(to__in=old_addresses))

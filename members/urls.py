@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .api import views as api
 from .staff import members, outbox
 
 app_name = "members"
@@ -14,6 +15,12 @@ urlpatterns = [
     path("account/delete/", views.delete_account, name="delete_account"),
     path("account/deleted/", views.account_deleted, name="account_deleted"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    # The members API for the newsroom's CMS (members/api/).
+    path("api/v1/me", api.me, name="api_me"),
+    path("api/v1/openapi.json", api.openapi_document, name="api_openapi"),
+    path("api/connect/", api.connect, name="api_connect"),
+    path("account/connections/", api.connections, name="connections"),
+    path("account/connections/revoke/", api.connection_revoke, name="connection_revoke"),
     path("staff/members/", members.member_list, name="staff_members"),
     path("staff/members/<int:pk>/", members.member_detail, name="staff_member_detail"),
     path("staff/outbox/", outbox.outbox_list, name="outbox"),

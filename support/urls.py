@@ -5,4 +5,5 @@ app_name = "support"
 urlpatterns = [
     path("", include("support.voting.urls")),
     path("staff/reports/", include("support.reports.urls")),
+    path("", include("support.corrections.urls")),
 ]

@@ -2,7 +2,8 @@
 
 from .base import Benchmark
 from .support_page import SupportPage
+from .support_widget import SupportWidget
 from .voting import VoteInvitations, VoteTally
 from .webhook_ingest import WebhookIngest
 
-ALL: list[type[Benchmark]] = [SupportPage, WebhookIngest, VoteInvitations, VoteTally]
+ALL: list[type[Benchmark]] = [SupportPage, SupportWidget, WebhookIngest, VoteInvitations, VoteTally]

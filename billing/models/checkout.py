@@ -33,6 +33,9 @@ class CheckoutSession(models.Model):
     interval = models.CharField(max_length=5, blank=True)
     amount = models.PositiveIntegerField()
     url = models.URLField(max_length=2000)
+    # The article whose "support us" widget brought the reader (also in the session's, the
+    # subscription's and the payment's metadata at Stripe as `source_url`); empty otherwise.
+    source_url = models.URLField(max_length=500, blank=True, db_index=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)

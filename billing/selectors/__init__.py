@@ -1,5 +1,6 @@
 """Billing's reads. Other apps (support: voting and reports) read billing only through these."""
 
+from .attribution import ArticleAttribution, patrons_by_article
 from .catalog import TierOffer, catalog_fingerprint, tier_offers
 from .history import Entitlement, entitled_member_ids, entitlement_for, entitlements_for
 from .memberships import (
@@ -14,6 +15,7 @@ from .statements import Statement, statement_for, statement_years_for
 from .tiers import TierName, tier_names
 
 __all__ = [
+    "ArticleAttribution",
     "Entitlement",
     "Reversal",
     "Statement",
@@ -26,6 +28,7 @@ __all__ = [
     "membership_blocking_checkout_for",
     "membership_current_for",
     "memberships_for",
+    "patrons_by_article",
     "payments_for",
     "reversals_between",
     "statement_for",

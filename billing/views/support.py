@@ -16,6 +16,7 @@ from billing.checkout import CheckoutRefused, checkout_start
 from billing.forms import CheckoutForm
 from billing.selectors import membership_blocking_checkout_for, tier_offers
 from billing.throttle import checkout_throttle
+from members.origins import article_url_clean
 
 from .page_cache import support_page_for_anyone
 
@@ -52,6 +53,11 @@ def _render(
         "failed_tier": form.data.get("tier") if form is not None else None,
         "failed_interval": form.data.get("interval") if form is not None else None,
         "one_time_minimum": settings.BILLING_ONE_TIME_MINIMUM,
+        # From the widget on an article: the tier the reader picked there, and the article.
+        "chosen_tier": request.GET.get("tier", ""),
+        "source_url": article_url_clean(
+            request.GET.get("source_url") or request.POST.get("source_url") or ""
+        ),
     }
     return render(request, "billing/support.html", context, status=status)
 
@@ -83,6 +89,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
             user=user,  # type: ignore[arg-type]
             choice=form.choice(),
             anonymous_key=request.session.session_key or "",
+            source_url=form.cleaned_data["source_url"],
         )
     except CheckoutRefused as exc:
         form.add_error(exc.field if exc.field in form.fields else None, str(exc))

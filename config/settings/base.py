@@ -260,6 +260,24 @@ BILLING_CHECKOUT_RATE_LIMITS = env.str(
     "BILLING_CHECKOUT_RATE_LIMITS", default="20/10m/ip,10/10m/key"
 )
 
+# --- The newsroom's articles (its CMS, on another site) ----------------------------------
+# Origins (scheme://host[:port]) whose article pages may frame the "support us" widget
+# (CSP frame-ancestors of /embed/support/; nothing else here may be framed) and whose URLs
+# corrections and checkout attribution accept. Empty: no site may frame the widget, and any
+# http(s) article address is accepted.
+NEWSROOM_ARTICLE_ORIGINS = env.list("NEWSROOM_ARTICLE_ORIGINS", default=[])
+# Origins whose browser scripts may call the members API (CORS), and where the token hand-over
+# may send the reader back to. Default: the article origins.
+NEWSROOM_CMS_ORIGINS = env.list("NEWSROOM_CMS_ORIGINS", default=NEWSROOM_ARTICLE_ORIGINS)
+# Members API tokens last this many days (the reader signs in again after that).
+MEMBERS_API_TOKEN_DAYS = env.int("MEMBERS_API_TOKEN_DAYS", default=30)
+# Corrections from readers: reports a client address may send (allauth's rate notation), the
+# fewest seconds between showing the form and sending it (faster is a script), and the most
+# links a report may carry.
+CORRECTIONS_RATE_LIMITS = env.str("CORRECTIONS_RATE_LIMITS", default="5/10m/ip,20/1d/ip")
+CORRECTIONS_MIN_SECONDS = env.int("CORRECTIONS_MIN_SECONDS", default=3)
+CORRECTIONS_MAX_LINKS = env.int("CORRECTIONS_MAX_LINKS", default=3)
+
 # Beat: sweepers that finish what a lost task left (Redis down, a worker killed).
 CELERY_BEAT_SCHEDULE = {
     "sweep-webhook-inbox": {"task": "billing.tasks.sweep_webhook_inbox", "schedule": 60.0},

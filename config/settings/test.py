@@ -35,3 +35,9 @@ WHITENOISE_USE_FINDERS = True
 # Taking billing's advisory locks out of their one order raises (billing/locks.py), in the test
 # process and in the worker the tests start.
 BILLING_CHECK_LOCK_ORDER = True
+# The newsroom's articles and CMS, as the tests name them (a test serving its own article
+# page adds that page's origin).
+NEWSROOM_ARTICLE_ORIGINS = env.list(
+    "NEWSROOM_ARTICLE_ORIGINS", default=["https://news.example.org"]
+)
+NEWSROOM_CMS_ORIGINS = env.list("NEWSROOM_CMS_ORIGINS", default=["https://news.example.org"])

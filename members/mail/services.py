@@ -171,7 +171,13 @@ def render(row: OutboundEmail) -> EmailMultiAlternatives:
 def _render_templates(
     row: OutboundEmail, mail_kind: kinds.MailKind, context: dict[str, Any]
 ) -> tuple[str, str, str, list[kinds.Attachment]]:
-    language = getattr(row.user, "preferred_language", "") or settings.LANGUAGE_CODE
+    # A member's own language; for mail to a reader without an account (a correction's
+    # answer), the language its context names (the one they wrote in).
+    language = (
+        getattr(row.user, "preferred_language", "")
+        or (row.context or {}).get("language", "")
+        or settings.LANGUAGE_CODE
+    )
     with translation.override(language):
         if mail_kind.build_context:
             context.update(mail_kind.build_context(row.context))

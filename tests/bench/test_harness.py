@@ -62,6 +62,7 @@ def test_the_table_has_every_benchmark_with_positive_figures(
     rows = {m["title"]: m for m in ROW.finditer(report)}
     assert sorted(rows) == [
         "Support us page (GET /support/, anonymous)",
+        "Support widget frame (GET /embed/support/, anonymous)",
         "Webhook ingest (POST /stripe/webhook/, distinct signed Stripe events)",
     ], report
     for row in rows.values():
